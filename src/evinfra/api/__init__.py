@@ -1,0 +1,1 @@
+"""HTTP entry points: FastAPI app, routers and response schemas."""

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from evinfra import __version__
+from evinfra.store.migrate import current_revision, head_revision
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness and store readiness / 健康检查")
+def healthz(request: Request) -> JSONResponse:
+    """200 when the store answers and its schema is at the code's head revision, else 503."""
+    container = request.app.state.container
+    try:
+        with container.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        revision = current_revision(container.engine)
+    except Exception as exc:  # the health check must answer, whatever the store does
+        return JSONResponse({"status": "error", "store": "unreachable", "detail": str(exc)[:200]}, status_code=503)
+    head = head_revision()
+    ok = revision == head
+    body = {
+        "status": "ok" if ok else "error",
+        "version": __version__,
+        "store": container.engine.url.get_backend_name(),
+        "schema_revision": revision,
+        "schema_head": head,
+    }
+    if not ok:
+        body["detail"] = "数据库未升级，请运行 evinfra db upgrade / run `evinfra db upgrade`"
+    return JSONResponse(body, status_code=200 if ok else 503)

@@ -1,0 +1,36 @@
+"""The one validation error every layer raises for a bad domain value."""
+
+from __future__ import annotations
+
+
+class DomainValidationError(ValueError):
+    """A value that the domain refuses, with the field, the value and what is allowed.
+
+    Callers map it without parsing text: the T/CEC hub to Ret 4004, the API to HTTP 422,
+    the CLI to a red line. ``message`` is zh-CN (our users' language); ``message_en`` is the
+    English switch.
+    """
+
+    def __init__(self, field: str, value: object, allowed: str, allowed_en: str | None = None) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.allowed_en = allowed_en or allowed
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return f"字段 {self.field} 的值 {self.value!r} 无效：允许 {self.allowed}"
+
+    @property
+    def message_en(self) -> str:
+        return f"invalid value {self.value!r} for field {self.field}: allowed {self.allowed_en}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "field": self.field,
+            "value": repr(self.value),
+            "allowed": self.allowed,
+            "message": self.message,
+            "message_en": self.message_en,
+        }

@@ -1,0 +1,1 @@
+"""Use cases that bring data in: operators, stations, status, orders. Each commits before it returns."""

@@ -1,0 +1,1 @@
+"""Wire-protocol adapters: parse and emit external message formats, translate them to domain objects."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 row classes, Alembic migrations, repositories and the unit of work."""

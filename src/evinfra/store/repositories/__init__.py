@@ -1,0 +1,1 @@
+"""Repositories: SQL in, domain objects out. They never commit; the unit of work does."""

@@ -1,0 +1,20 @@
+"""SQLAlchemy row classes. Import this package to register every table on ``Base.metadata``."""
+
+from evinfra.store.rows.base import Base
+from evinfra.store.rows.network import ConnectorRow, EquipmentRow, StationRow
+from evinfra.store.rows.operator import OperatorRow
+from evinfra.store.rows.sessions import AlarmRow, ChargeOrderRow, ChargeStatusSampleRow, EventRow
+from evinfra.store.rows.status import ConnectorStatusIntervalRow
+
+__all__ = [
+    "AlarmRow",
+    "Base",
+    "ChargeOrderRow",
+    "ChargeStatusSampleRow",
+    "ConnectorRow",
+    "ConnectorStatusIntervalRow",
+    "EquipmentRow",
+    "EventRow",
+    "OperatorRow",
+    "StationRow",
+]

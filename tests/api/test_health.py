@@ -1,0 +1,34 @@
+from fastapi.testclient import TestClient
+
+from evinfra.api.app import create_app
+from evinfra.bootstrap import Container
+from evinfra.config import Settings
+from evinfra.regions.divisions import shanxi
+from evinfra.store.uow import UnitOfWorkFactory
+
+
+def client_for(engine, tmp_path):
+    settings = Settings(data_dir=tmp_path, database_url=engine.url.render_as_string(hide_password=False))
+    container = Container(settings=settings, engine=engine, uow=UnitOfWorkFactory(engine), regions=shanxi())
+    return TestClient(create_app(container))
+
+
+def test_healthz_reports_the_store_and_schema(engine, tmp_path):
+    body = client_for(engine, tmp_path).get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["store"] == engine.url.get_backend_name()
+    assert body["schema_revision"] == body["schema_head"]
+
+
+def test_healthz_is_503_with_a_hint_before_upgrade(tmp_path):
+    from evinfra.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    response = client_for(engine, tmp_path).get("/healthz")
+    assert response.status_code == 503
+    assert "evinfra db upgrade" in response.json()["detail"]
+
+
+def test_openapi_is_served(engine, tmp_path):
+    spec = client_for(engine, tmp_path).get("/openapi.json").json()
+    assert "/healthz" in spec["paths"]

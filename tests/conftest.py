@@ -1,0 +1,95 @@
+"""Shared fixtures. Every store test runs twice: on SQLite (the embedded default) and on PostgreSQL.
+
+PostgreSQL comes from ``EVINFRA_TEST_POSTGRES_URL`` (an admin URL; each test session creates and drops
+its own database). Without it the PostgreSQL half is skipped on a laptop, but under ``CI=true`` a
+missing or unreachable server fails the run: CI must never pass by skipping the production backend.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from evinfra.domain.operator import Operator
+from evinfra.store import migrate
+from evinfra.store.engine import make_engine
+from evinfra.store.rows import Base
+from evinfra.store.uow import UnitOfWorkFactory
+
+NOW = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
+PG_ENV = "EVINFRA_TEST_POSTGRES_URL"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    admin_url = os.environ.get(PG_ENV)
+    if not admin_url:
+        if _in_ci():
+            pytest.fail(f"CI=true but {PG_ENV} is not set: the PostgreSQL store tests cannot run")
+        pytest.skip(f"{PG_ENV} not set")
+    name = f"evinfra_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        if _in_ci():
+            pytest.fail(f"CI=true but PostgreSQL at {PG_ENV} is unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied per test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+    """An engine on a migrated, empty store, for each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "evinfra.sqlite3"
+        shutil.copy(sqlite_template, path)
+        eng = make_engine(f"sqlite:///{path}")
+        yield eng
+        eng.dispose()
+        return
+    url = request.getfixturevalue("postgres_url")
+    eng = make_engine(url)
+    yield eng
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with eng.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    eng.dispose()
+
+
+@pytest.fixture
+def uow_factory(engine: Engine) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(engine)
+
+
+@pytest.fixture
+def operator() -> Operator:
+    return Operator(operator_id="MA0123456", name="太原龙城智迅示例公司", uscc="91140100MA01234567")

@@ -1,0 +1,111 @@
+"""Status history as intervals: exact, idempotent, and robust to late delivery."""
+
+from datetime import timedelta
+
+import pytest
+
+from evinfra.domain.status import Occupancy, OperationalState, from_tcec
+from evinfra.ingest.services import record_status, register_operator, save_station
+from evinfra.regions.divisions import shanxi
+from evinfra.store.repositories.status import Applied, StatusReport
+from tests.conftest import NOW
+from tests.networks import OP, tree
+
+T = [NOW + timedelta(minutes=10 * i) for i in range(8)]
+
+
+@pytest.fixture
+def connector(uow_factory, operator):
+    register_operator(operator, uow_factory(), NOW)
+    save_station(tree("A", 1), uow_factory(), NOW, shanxi())
+    with uow_factory() as uow:
+        return uow.network.connector_pk(OP, "AE01C1")
+
+
+def report(uow_factory, pk, status, at, seq=1):
+    return record_status(StatusReport(pk, from_tcec(status), at, seq, status), uow_factory(), at)
+
+
+def spans(uow_factory, pk, start=None, end=None):
+    with uow_factory() as uow:
+        return [
+            (i.state.operational.value, i.state.occupancy.value, i.start, i.end)
+            for i in uow.status.history(pk, start, end)
+        ]
+
+
+def test_changes_close_and_open_intervals(uow_factory, connector):
+    assert report(uow_factory, connector, 1, T[0]) is Applied.CURRENT
+    assert report(uow_factory, connector, 3, T[1]) is Applied.CURRENT
+    assert report(uow_factory, connector, 3, T[2]) is Applied.CURRENT  # same state: confirms, no new interval
+    assert report(uow_factory, connector, 255, T[3]) is Applied.CURRENT
+    assert spans(uow_factory, connector) == [
+        ("online", "free", T[0], T[1]),
+        ("online", "charging", T[1], T[3]),
+        ("faulted", "unknown", T[3], None),
+    ]
+    with uow_factory() as uow:
+        state, since, reported = uow.status.current(connector)
+    assert (state.operational, state.occupancy, since, reported) == (
+        OperationalState.FAULTED,
+        Occupancy.UNKNOWN,
+        T[3],
+        T[3],
+    )
+
+
+def test_duplicate_report_is_idempotent(uow_factory, connector):
+    report(uow_factory, connector, 1, T[0])
+    report(uow_factory, connector, 3, T[1])
+    before = spans(uow_factory, connector)
+    assert report(uow_factory, connector, 3, T[1]) is Applied.DUPLICATE
+    assert spans(uow_factory, connector) == before
+
+
+def test_late_report_goes_into_history_but_not_current_state(uow_factory, connector):
+    report(uow_factory, connector, 1, T[0])
+    report(uow_factory, connector, 1, T[4])  # confirms free at T4
+    assert report(uow_factory, connector, 3, T[2]) is Applied.HISTORY  # charging at T2, delivered late
+    with uow_factory() as uow:
+        assert uow.status.current(connector)[0] == from_tcec(1)
+    assert spans(uow_factory, connector) == [
+        ("online", "free", T[0], T[2]),
+        ("online", "charging", T[2], T[4]),
+        ("online", "free", T[4], None),
+    ]
+
+
+def test_late_report_inside_a_closed_interval_splits_it(uow_factory, connector):
+    report(uow_factory, connector, 1, T[0])
+    report(uow_factory, connector, 0, T[4])
+    assert report(uow_factory, connector, 255, T[2]) is Applied.HISTORY
+    assert spans(uow_factory, connector) == [
+        ("online", "free", T[0], T[2]),
+        ("faulted", "unknown", T[2], T[4]),
+        ("offline", "unknown", T[4], None),
+    ]
+
+
+def test_report_older_than_all_history_is_prepended(uow_factory, connector):
+    report(uow_factory, connector, 1, T[3])
+    assert report(uow_factory, connector, 0, T[1]) is Applied.HISTORY
+    assert spans(uow_factory, connector)[0] == ("offline", "unknown", T[1], T[3])
+
+
+def test_seq_orders_reports_within_the_same_second(uow_factory, connector):
+    report(uow_factory, connector, 2, T[0], seq=2)
+    assert report(uow_factory, connector, 1, T[0], seq=1) is Applied.DUPLICATE  # earlier seq, same instant
+    with uow_factory() as uow:
+        assert uow.status.current(connector)[0] == from_tcec(2)
+
+
+def test_history_window_and_overlap_give_exact_uptime(uow_factory, connector):
+    report(uow_factory, connector, 1, T[0])
+    report(uow_factory, connector, 255, T[1])
+    report(uow_factory, connector, 1, T[3])
+    with uow_factory() as uow:
+        intervals = uow.status.history(connector, T[1], T[5])
+    up = sum(i.overlap_seconds(T[0], T[5]) for i in intervals if i.state.in_service)
+    down = sum(i.overlap_seconds(T[0], T[5]) for i in intervals if not i.state.in_service)
+    assert [i.start for i in intervals] == [T[1], T[3]]  # the T0 interval ended at T1: outside the window
+    assert (up, down) == (20 * 60, 20 * 60)  # T3..T5 up, T1..T3 faulted
