@@ -1,4 +1,4 @@
-"""Composition root: builds the engine, unit-of-work factory, catalog and clock once per process."""
+"""Composition root: builds the engine, unit-of-work factory, registry, writer and clock once per process."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
 from evinfra.config import Settings
 from evinfra.domain.region import RegionCatalog
+from evinfra.ingest.keyring import load_master_key
+from evinfra.ingest.registry import OperatorRegistry
+from evinfra.ingest.writer import BatchWriter
 from evinfra.regions.divisions import shanxi
 from evinfra.store.engine import make_engine
 from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
@@ -25,14 +29,30 @@ class Container:
     engine: Engine
     uow: UnitOfWorkFactory
     regions: RegionCatalog
+    master: Fernet
+    registry: OperatorRegistry
+    writer: BatchWriter
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def new_uow(self) -> SqlUnitOfWork:
         return self.uow()
 
 
-def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now) -> Container:
+def bootstrap(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now, engine: Engine | None = None
+) -> Container:
     settings = settings or Settings()
-    settings.ensure_data_dir()
-    engine = make_engine(settings.resolved_database_url)
-    return Container(settings=settings, engine=engine, uow=UnitOfWorkFactory(engine), regions=shanxi(), clock=clock)
+    data_dir = settings.ensure_data_dir()
+    engine = engine or make_engine(settings.resolved_database_url)
+    uow = UnitOfWorkFactory(engine)
+    master = load_master_key(data_dir, settings.master_key)
+    return Container(
+        settings=settings,
+        engine=engine,
+        uow=uow,
+        regions=shanxi(),
+        master=master,
+        registry=OperatorRegistry(uow, master, clock, token_lifetime_s=settings.token_lifetime_s),
+        writer=BatchWriter(uow),
+        clock=clock,
+    )

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from evinfra import __version__
+from evinfra.access import create_api_key, revoke_api_key
+from evinfra.bootstrap import Container, bootstrap
 from evinfra.config import Settings
+from evinfra.domain.errors import DomainValidationError
+from evinfra.domain.operator import Operator, OperatorStatus
+from evinfra.ingest.errors import OperatorExists, UnknownOperator
+from evinfra.ingest.keyring import key_set_to_wire
+from evinfra.ingest.registry import configure_pull, onboard_operator, rotate_keys
+from evinfra.ingest.services import set_operator_status
+from evinfra.protocols.tcec.crypto import KeySet
 from evinfra.store import migrate
 from evinfra.store.engine import make_engine
 
 app = typer.Typer(help="evinfra：山西省电动汽车充电基础设施监管与规划平台 / EV-charging platform", no_args_is_help=True)
 db_app = typer.Typer(help="数据库 / store schema", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+operator_app = typer.Typer(help="运营商接入 / operator onboarding (T/CEC 102 keys)", no_args_is_help=True)
+app.add_typer(operator_app, name="operator")
+apikey_app = typer.Typer(help="API 密钥 / API keys for the supervision API", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
 console = Console(soft_wrap=True)
 
 
@@ -103,6 +118,138 @@ def demo(
         progress.add_task("准备数据库 / preparing the store", total=None)
         migrate.upgrade(settings.resolved_database_url)
     serve(host=host, port=port, workers=1)
+
+
+def _container() -> Container:
+    return bootstrap(Settings())
+
+
+def _fail(message: str) -> NoReturn:
+    console.print(f"[red]{message}[/]")
+    raise typer.Exit(1)
+
+
+@operator_app.command("add")
+def operator_add(
+    operator_id: Annotated[str, typer.Option("--operator-id", help="9 位组织机构代码 / 9-char OperatorID")],
+    name: Annotated[str, typer.Option("--name", help="运营商名称 / operator name")],
+    uscc: Annotated[str | None, typer.Option("--uscc", help="18 位统一社会信用代码")] = None,
+    tel: Annotated[str, typer.Option("--tel", help="联系电话")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="print the key set as one JSON object")] = False,
+) -> None:
+    """登记运营商并生成接入密钥（只显示一次）/ register an operator and issue its key set (shown once)."""
+    c = _container()
+    try:
+        operator = Operator(operator_id=operator_id, name=name, uscc=uscc, tel=tel)
+        keys = onboard_operator(operator, c.uow, c.master, c.clock())
+    except DomainValidationError as exc:
+        _fail(exc.message)
+    except OperatorExists as exc:
+        _fail(str(exc))
+    wire = {"OperatorID": operator_id, **key_set_to_wire(keys)}
+    if as_json:
+        typer.echo(json.dumps(wire, ensure_ascii=False))
+        return
+    table = Table(title=f"{name}（{operator_id}）接入密钥 — 只显示这一次 / shown once")
+    table.add_column("字段 / field")
+    table.add_column("值 / value")
+    for k, v in wire.items():
+        table.add_row(k, v)
+    console.print(table)
+    console.print(f"接入地址 / endpoint: http://<host>:<port>{c.settings.tcec_base_path}/query_token")
+
+
+@operator_app.command("list")
+def operator_list() -> None:
+    """列出运营商 / list operators."""
+    c = _container()
+    with c.new_uow() as uow:
+        operators = uow.operators.list()
+    table = Table("OperatorID", "名称 / name", "状态 / status")
+    for op in operators:
+        table.add_row(op.operator_id, op.name, op.status.value)
+    console.print(table)
+
+
+def _set_status(operator_id: str, status: OperatorStatus) -> None:
+    c = _container()
+    try:
+        set_operator_status(operator_id, status, c.new_uow(), c.clock())
+    except UnknownOperator:
+        _fail(f"运营商 {operator_id} 不存在 / no such operator")
+    console.print(f"[green]{operator_id}: {status.value}[/]")
+
+
+@operator_app.command("suspend")
+def operator_suspend(operator_id: Annotated[str, typer.Argument(help="OperatorID")]) -> None:
+    """暂停接入（推送将被拒绝）/ suspend: its pushes are refused."""
+    _set_status(operator_id, OperatorStatus.SUSPENDED)
+
+
+@operator_app.command("activate")
+def operator_activate(operator_id: Annotated[str, typer.Argument(help="OperatorID")]) -> None:
+    """恢复接入 / re-activate a suspended operator."""
+    _set_status(operator_id, OperatorStatus.ACTIVE)
+
+
+@operator_app.command("rotate-keys")
+def operator_rotate(
+    operator_id: Annotated[str, typer.Argument(help="OperatorID")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the key set as one JSON object")] = False,
+) -> None:
+    """更换接入密钥，旧令牌作废 / issue new secrets and revoke every token."""
+    c = _container()
+    try:
+        keys = rotate_keys(operator_id, c.uow, c.master, c.clock())
+    except UnknownOperator:
+        _fail(f"运营商 {operator_id} 不存在 / no such operator")
+    wire = {"OperatorID": operator_id, **key_set_to_wire(keys)}
+    typer.echo(json.dumps(wire, ensure_ascii=False, indent=None if as_json else 2))
+
+
+@operator_app.command("set-pull")
+def operator_set_pull(
+    operator_id: Annotated[str, typer.Argument(help="OperatorID")],
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="operator base URL incl. version, e.g. https://x/evcs/v1")
+    ],
+    operator_secret: Annotated[str, typer.Option("--operator-secret", help="OperatorSecret the operator issued us")],
+    data_secret: Annotated[str, typer.Option("--data-secret")],
+    data_secret_iv: Annotated[str, typer.Option("--data-secret-iv")],
+    sig_secret: Annotated[str, typer.Option("--sig-secret")],
+) -> None:
+    """配置从运营商拉取数据 / configure pulling from the operator's CPO endpoints."""
+    c = _container()
+    try:
+        keys = KeySet(operator_secret, data_secret, data_secret_iv, sig_secret)
+    except ValueError as exc:
+        _fail(str(exc))
+    configure_pull(operator_id, base_url, keys, c.settings.tcec_operator_id, c.uow, c.master, c.clock())
+    console.print(f"[green]{operator_id}: pull from {base_url}[/]")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option("--role", help="admin / supervisor / city / operator / public")],
+    name: Annotated[str, typer.Option("--name", help="who holds the key")] = "cli",
+) -> None:
+    """创建 API 密钥（只显示一次）/ create an API key (shown once); send it as Authorization: Bearer KEY."""
+    c = _container()
+    try:
+        pk, key = create_api_key(name, role, c.uow, c.clock())
+    except ValueError as exc:
+        _fail(str(exc))
+    console.print(f"API key #{pk} ({role}):", style="bold")
+    typer.echo(key)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the #number shown at creation")]) -> None:
+    """吊销 API 密钥 / revoke an API key."""
+    c = _container()
+    if not revoke_api_key(key_id, c.uow, c.clock()):
+        _fail(f"API 密钥 #{key_id} 不存在或已吊销 / no such active key")
+    console.print(f"[green]revoked #{key_id}[/]")
 
 
 if __name__ == "__main__":  # pragma: no cover

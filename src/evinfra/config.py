@@ -15,6 +15,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    master_key: str | None = Field(default=None, description="Fernet key for secrets at rest; default: data_dir")
+    tcec_base_path: str = Field(default="/evcs/v1", description="where the T/CEC 102 hub answers")
+    tcec_operator_id: str = Field(default="MA0EVINFR", description="the platform's own 9-char OperatorID")
+    token_lifetime_s: int = Field(default=7200, ge=60, le=7 * 86400, description="TokenAvailableTime [s]")
 
     @property
     def resolved_database_url(self) -> str:

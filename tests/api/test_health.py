@@ -1,16 +1,13 @@
 from fastapi.testclient import TestClient
 
 from evinfra.api.app import create_app
-from evinfra.bootstrap import Container
+from evinfra.bootstrap import bootstrap
 from evinfra.config import Settings
-from evinfra.regions.divisions import shanxi
-from evinfra.store.uow import UnitOfWorkFactory
 
 
 def client_for(engine, tmp_path):
     settings = Settings(data_dir=tmp_path, database_url=engine.url.render_as_string(hide_password=False))
-    container = Container(settings=settings, engine=engine, uow=UnitOfWorkFactory(engine), regions=shanxi())
-    return TestClient(create_app(container))
+    return TestClient(create_app(bootstrap(settings, engine=engine)))
 
 
 def test_healthz_reports_the_store_and_schema(engine, tmp_path):

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from evinfra import __version__
 from evinfra.api.errors import install_error_handlers
-from evinfra.api.routes import health
+from evinfra.api.routes import health, supervision, tcec
 from evinfra.bootstrap import Container, bootstrap
+from evinfra.protocols.tcec.hub import Hub
 
 
 def create_app(container: Container | None = None) -> FastAPI:
     container = container or bootstrap()
+    hub = Hub(container.registry, container.writer, container.regions, container.clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        container.writer.start()
+        try:
+            yield
+        finally:
+            container.writer.stop()
+
     app = FastAPI(
         title="evinfra 山西省电动汽车充电基础设施平台",
         version=__version__,
         description="Provincial EV-charging supervision and planning platform (T/CEC 102 data hub).",
+        lifespan=lifespan,
     )
     app.state.container = container
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(tcec.router(hub.receiver(), container.settings.tcec_base_path))
+    app.include_router(supervision.router)
     return app

@@ -9,18 +9,11 @@ from evinfra.domain.errors import DomainValidationError
 from evinfra.domain.network import StationTree
 from evinfra.domain.operator import Operator, OperatorStatus
 from evinfra.domain.region import RegionCatalog, check_area_code, check_town_code
+from evinfra.ingest.errors import OperatorExists, UnknownOperator
 from evinfra.store.repositories.status import Applied, StatusReport
 from evinfra.store.uow import SqlUnitOfWork
 
 Clock = Callable[[], datetime]
-
-
-class OperatorExists(ValueError):
-    pass
-
-
-class UnknownOperator(LookupError):
-    pass
 
 
 def register_operator(operator: Operator, uow: SqlUnitOfWork, now: datetime) -> None:

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from evinfra.store.repositories.hub import HubRepository
 from evinfra.store.repositories.network import NetworkRepository
 from evinfra.store.repositories.operators import OperatorRepository
 from evinfra.store.repositories.sessions import SessionRepository
@@ -24,6 +25,7 @@ class SqlUnitOfWork:
     network: NetworkRepository
     status: StatusRepository
     sessions: SessionRepository
+    hub: HubRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -35,6 +37,7 @@ class SqlUnitOfWork:
         self.network = NetworkRepository(self._session)
         self.status = StatusRepository(self._session)
         self.sessions = SessionRepository(self._session)
+        self.hub = HubRepository(self._session)
         return self
 
     def __exit__(

@@ -10,6 +10,12 @@ from evinfra.store.migrate import current_revision, head_revision
 router = APIRouter(tags=["health"])
 
 
+@router.api_route("/livez", methods=["GET", "POST"], summary="Process liveness, no store access / 存活检查")
+def livez() -> dict[str, str]:
+    """The cheapest answer the server can give: the ceiling the ingest benchmark compares against."""
+    return {"status": "ok"}
+
+
 @router.get("/healthz", summary="Liveness and store readiness / 健康检查")
 def healthz(request: Request) -> JSONResponse:
     """200 when the store answers and its schema is at the code's head revision, else 503."""

@@ -1,0 +1,218 @@
+"""The hub's interfaces: translate the wire payload, hand domain objects to the writes, answer in T/CEC form.
+
+One handler per standard interface; aliases (reference §9.1) map onto them.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from evinfra.domain.region import RegionCatalog
+from evinfra.domain.status import from_tcec
+from evinfra.ingest import notifications as writes
+from evinfra.ingest.notifications import ConnectorCache, OrderTotals, QualityNote, Replay, UnknownObject
+from evinfra.ingest.registry import OperatorRegistry
+from evinfra.ingest.writer import BatchWriter, WriterStopped
+from evinfra.protocols.tcec import translate
+from evinfra.protocols.tcec.receiver import QUERY_TOKEN, Handler, Inbound, Receiver
+from evinfra.protocols.tcec.ret import Ret, TcecError
+from evinfra.protocols.tcec.throttle import FailureThrottle
+from evinfra.store.uow import SqlUnitOfWork
+
+ALIASES = {
+    "check_charge_order": "check_charge_orders",
+    "notification_station_status": "notification_stationStatus",
+    "notification_station_info": "notification_stationInfo",
+    "notification_alarm_info": "notification_alarmInfo",
+    "notification_event_info": "notification_eventInfo",
+    "supervise_notification_realtime_power_info": "notification_realtime_power_info",
+}
+
+
+def _notes(inbound: Inbound, findings: Iterable[translate.Finding]) -> list[QualityNote]:
+    notes = [QualityNote(inbound.interface, d.field, d.variant, inbound.envelope.seq) for d in inbound.deviations]
+    if inbound.called_as != inbound.interface:
+        notes.append(QualityNote(inbound.interface, "interface", inbound.called_as, inbound.called_as))
+    notes += [QualityNote(inbound.interface, f.field, f.variant, f.example) for f in findings]
+    return notes
+
+
+def map_error(exc: Exception) -> tuple[Ret, str] | None:
+    """Failures of the write path, as the operator should see them."""
+    if isinstance(exc, Replay):
+        return Ret.BAD_ENVELOPE, "重复报文（重放）：该报文已处理 / replayed envelope"
+    if isinstance(exc, UnknownObject):
+        return Ret.BAD_BUSINESS, f"{exc.kind} {exc.object_id} 不存在或不属于该运营商 / unknown or not yours"
+    if isinstance(exc, translate.WireFormatError):
+        return Ret.BAD_BUSINESS, str(exc)
+    if isinstance(exc, WriterStopped):
+        return Ret.BUSY, "系统繁忙，请稍后重试 / busy, retry later"
+    return None
+
+
+class Hub:
+    """Builds the handlers over the registry, the batch writer and the region catalog."""
+
+    def __init__(
+        self,
+        registry: OperatorRegistry,
+        writer: BatchWriter,
+        regions: RegionCatalog,
+        clock: Callable[[], datetime],
+        throttle: FailureThrottle | None = None,
+    ) -> None:
+        self.registry = registry
+        self.writer = writer
+        self.regions = regions
+        self.clock = clock
+        self.throttle = throttle or FailureThrottle()
+        self.connectors = ConnectorCache()
+
+    def receiver(self) -> Receiver:
+        handlers: dict[str, Handler] = {
+            QUERY_TOKEN: self.query_token,
+            "notification_stationInfo": self.station_info,
+            "notification_stationStatus": self.station_status,
+            "notification_equip_charge_status": self.charge_status,
+            "notification_charge_order_info": self.charge_order,
+            "check_charge_orders": self.check_charge_orders,
+            "notification_alarmInfo": self.alarm_info,
+            "notification_eventInfo": self.event_info,
+            "notification_realtime_power_info": self.realtime_power,
+        }
+        return Receiver(self.registry, handlers, ALIASES, self.clock, error_mapper=map_error)
+
+    async def _write(
+        self, inbound: Inbound, findings: Iterable[translate.Finding], work: Callable[[SqlUnitOfWork], Any]
+    ) -> Any:
+        notes = _notes(inbound, findings)
+
+        def run(uow: SqlUnitOfWork) -> Any:
+            writes.accept(uow, inbound.operator_id, inbound.envelope.sig, inbound.received_at, notes)
+            return work(uow)
+
+        return await self.writer.run(run)
+
+    # --- query_token (Annex A) ----------------------------------------------------------------
+    async def query_token(self, inbound: Inbound) -> dict[str, Any]:
+        payload = inbound.payload
+        operator_id = inbound.operator_id
+        claimed = payload.get("OperatorID")
+        secret = payload.get("OperatorSecret")
+        if not isinstance(claimed, str) or not isinstance(secret, str):
+            raise TcecError(Ret.BAD_BUSINESS, "query_token 需要字符串 OperatorID 和 OperatorSecret")
+        keys = (operator_id, f"addr:{inbound.client}")
+        if self.throttle.blocked(*keys):
+            return _token_failure(operator_id, 3)
+        if claimed != operator_id:
+            self.throttle.fail(*keys)
+            return _token_failure(operator_id, 1)
+        if not hmac.compare_digest(secret.encode(), inbound.keys.operator_secret.encode()):
+            self.throttle.fail(*keys)
+            return _token_failure(operator_id, 2)
+        token, digest, issued, expires = self.registry.new_token(operator_id)
+        await self._write(inbound, (), lambda uow: uow.hub.add_token(digest, operator_id, issued, expires))
+        self.registry.remember_token(digest, operator_id, expires)
+        return {
+            "OperatorID": operator_id,
+            "SuccStat": 0,
+            "AccessToken": token,
+            "TokenAvailableTime": self.registry.token_lifetime_s,
+            "FailReason": 0,
+        }
+
+    # --- notifications ------------------------------------------------------------------------
+    async def station_info(self, inbound: Inbound) -> dict[str, Any]:
+        parsed = translate.station_info(_object(inbound.payload, "StationInfo"), inbound.operator_id)
+        await self._write(
+            inbound,
+            parsed.findings,
+            lambda uow: writes.write_station(uow, parsed.value, inbound.received_at, self.regions),
+        )
+        return {"Status": 0}
+
+    async def station_status(self, inbound: Inbound) -> dict[str, Any]:
+        parsed = translate.connector_status(_object(inbound.payload, "ConnectorStatusInfo"))
+        msg = parsed.value
+        reported_at = msg.status_time or inbound.sent_at
+        await self._write(
+            inbound,
+            parsed.findings,
+            lambda uow: writes.write_status(
+                uow, self.connectors, inbound.operator_id, msg.connector_id, msg.state, int(msg.status),
+                reported_at, inbound.seq, inbound.received_at,
+            ),
+        )  # fmt: skip
+        return {"Status": 0}
+
+    async def charge_status(self, inbound: Inbound) -> dict[str, Any]:
+        parsed = translate.charge_status(inbound.payload, inbound.operator_id)
+        msg = parsed.value
+
+        def work(uow: SqlUnitOfWork) -> None:
+            writes.write_sample(uow, self.connectors, msg.sample)
+            if msg.connector_status is not None:
+                writes.write_status(
+                    uow, self.connectors, inbound.operator_id, msg.sample.connector_id,
+                    from_tcec(msg.connector_status), int(msg.connector_status),
+                    msg.sample.sampled_at, inbound.seq, inbound.received_at,
+                )  # fmt: skip
+
+        await self._write(inbound, parsed.findings, work)
+        return {"StartChargeSeq": msg.sample.start_charge_seq, "SuccStat": 0, "FailReason": 0}
+
+    async def charge_order(self, inbound: Inbound) -> dict[str, Any]:
+        parsed = translate.charge_order(inbound.payload, inbound.operator_id)
+        order = parsed.value
+        result = await self._write(
+            inbound, parsed.findings, lambda uow: writes.write_order(uow, self.connectors, order, inbound.received_at)
+        )
+        return {
+            "StartChargeSeq": order.start_charge_seq,
+            "ConnectorID": order.connector_id,
+            "ConfirmResult": int(result),
+        }
+
+    async def check_charge_orders(self, inbound: Inbound) -> dict[str, Any]:
+        parsed = translate.check_orders(inbound.payload)
+        req = parsed.value
+        listed = [OrderTotals(seq, power, money) for seq, power, money in req.orders]
+        disputes = await self._write(
+            inbound,
+            parsed.findings,
+            lambda uow: writes.reconcile_orders(uow, inbound.operator_id, req.start, req.end, listed),
+        )
+        return translate.dispute_response(
+            req, [(d.start_charge_seq, d.energy_kwh, d.total_money, int(d.reason)) for d in disputes]
+        )
+
+    async def alarm_info(self, inbound: Inbound) -> dict[str, Any]:
+        parsed = translate.alarms(inbound.payload, inbound.operator_id)
+        await self._write(inbound, parsed.findings, lambda uow: writes.write_alarms(uow, parsed.value))
+        return {"Status": 0}
+
+    async def event_info(self, inbound: Inbound) -> dict[str, Any]:
+        parsed = translate.events(inbound.payload, inbound.operator_id)
+        await self._write(inbound, parsed.findings, lambda uow: writes.write_events(uow, parsed.value))
+        return {"Status": 0}
+
+    async def realtime_power(self, inbound: Inbound) -> dict[str, Any]:
+        parsed = translate.realtime_power(inbound.payload, inbound.operator_id)
+        rows = [(p.station_id, p.equipment_id, p.connector_id, p.at, p.power_kw) for p in parsed.value]
+        await self._write(inbound, parsed.findings, lambda uow: writes.write_power(uow, inbound.operator_id, rows))
+        return {"Status": 0}
+
+
+def _object(payload: dict[str, Any], name: str) -> dict[str, Any]:
+    value = payload.get(name)
+    if not isinstance(value, dict):
+        raise TcecError(Ret.BAD_BUSINESS, f"缺少对象 {name} / missing object {name}")
+    return value
+
+
+def _token_failure(operator_id: str, reason: int) -> dict[str, Any]:
+    """SuccStat 1 with FailReason 1 无此运营商, 2 密钥错误, 3 (自定义) 失败次数过多，请稍后再试."""
+    return {"OperatorID": operator_id, "SuccStat": 1, "AccessToken": "", "TokenAvailableTime": 0, "FailReason": reason}

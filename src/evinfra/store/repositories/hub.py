@@ -1,0 +1,175 @@
+"""Hub bookkeeping: key sets, tokens, API keys, replay guard, data-quality counts, power samples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from evinfra.store.rows import (
+    AccessTokenRow,
+    ApiKeyRow,
+    OperatorKeyRow,
+    PowerSampleRow,
+    QualityFindingRow,
+    SeenEnvelopeRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredKeys:
+    operator_id: str
+    direction: str
+    secrets_enc: str
+    base_url: str | None
+    our_operator_id: str | None
+    aliases: dict[str, str]
+    profile: str
+
+
+@dataclass(frozen=True, slots=True)
+class FindingCount:
+    operator_id: str
+    interface: str
+    field: str
+    variant: str
+    count: int
+    example: str
+    first_seen: datetime
+    last_seen: datetime
+
+
+class HubRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- key sets -----------------------------------------------------------------------------
+    def put_keys(self, keys: StoredKeys, now: datetime) -> None:
+        row = self.session.get(OperatorKeyRow, (keys.operator_id, keys.direction))
+        if row is None:
+            row = OperatorKeyRow(operator_id=keys.operator_id, direction=keys.direction, created_at=now)
+            self.session.add(row)
+        else:
+            row.rotated_at = now
+        row.secrets_enc = keys.secrets_enc
+        row.base_url = keys.base_url
+        row.our_operator_id = keys.our_operator_id
+        row.aliases = dict(keys.aliases)
+        row.profile = keys.profile
+        self.session.flush()
+
+    def get_keys(self, operator_id: str, direction: str) -> StoredKeys | None:
+        row = self.session.get(OperatorKeyRow, (operator_id, direction))
+        if row is None:
+            return None
+        return StoredKeys(
+            row.operator_id, row.direction, row.secrets_enc, row.base_url, row.our_operator_id, row.aliases, row.profile
+        )
+
+    def pull_targets(self) -> list[StoredKeys]:
+        rows = self.session.scalars(
+            select(OperatorKeyRow).where(OperatorKeyRow.direction == "out", OperatorKeyRow.base_url.is_not(None))
+        )
+        return [
+            StoredKeys(r.operator_id, r.direction, r.secrets_enc, r.base_url, r.our_operator_id, r.aliases, r.profile)
+            for r in rows
+        ]
+
+    # --- tokens -------------------------------------------------------------------------------
+    def add_token(self, token_hash: str, operator_id: str, issued_at: datetime, expires_at: datetime) -> None:
+        self.session.add(
+            AccessTokenRow(token_hash=token_hash, operator_id=operator_id, issued_at=issued_at, expires_at=expires_at)
+        )
+        self.session.flush()
+
+    def token_owner(self, token_hash: str, now: datetime) -> tuple[str, datetime] | None:
+        row = self.session.get(AccessTokenRow, token_hash)
+        if row is None or row.expires_at <= now:
+            return None
+        return row.operator_id, row.expires_at
+
+    def revoke_tokens(self, operator_id: str) -> None:
+        self.session.execute(delete(AccessTokenRow).where(AccessTokenRow.operator_id == operator_id))
+
+    def purge_expired(self, now: datetime, replay_horizon: datetime) -> None:
+        self.session.execute(delete(AccessTokenRow).where(AccessTokenRow.expires_at <= now))
+        self.session.execute(delete(SeenEnvelopeRow).where(SeenEnvelopeRow.received_at < replay_horizon))
+
+    # --- replay guard -------------------------------------------------------------------------
+    def first_sighting(self, operator_id: str, sig: str, now: datetime) -> bool:
+        """Record an envelope signature; False when it was seen before (a replay)."""
+        if self.session.get(SeenEnvelopeRow, (operator_id, sig)) is not None:
+            return False
+        self.session.add(SeenEnvelopeRow(operator_id=operator_id, sig=sig, received_at=now))
+        self.session.flush()
+        return True
+
+    # --- API keys -----------------------------------------------------------------------------
+    def add_api_key(self, key_hash: str, name: str, role: str, now: datetime) -> int:
+        row = ApiKeyRow(key_hash=key_hash, name=name, role=role, created_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return row.pk
+
+    def api_key_role(self, key_hash: str) -> tuple[str, str] | None:
+        row = self.session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash))
+        if row is None or row.revoked_at is not None:
+            return None
+        return row.name, row.role
+
+    def revoke_api_key(self, pk: int, now: datetime) -> bool:
+        result = self.session.execute(
+            update(ApiKeyRow).where(ApiKeyRow.pk == pk, ApiKeyRow.revoked_at.is_(None)).values(revoked_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    # --- data quality -------------------------------------------------------------------------
+    def count_finding(
+        self, operator_id: str, interface: str, field: str, variant: str, example: str, now: datetime, n: int = 1
+    ) -> None:
+        key = (operator_id, interface, field[:64], variant[:120])
+        row = self.session.get(QualityFindingRow, key)
+        if row is None:
+            self.session.add(
+                QualityFindingRow(
+                    operator_id=key[0],
+                    interface=key[1],
+                    field=key[2],
+                    variant=key[3],
+                    count=n,
+                    example=example[:500],
+                    first_seen=now,
+                    last_seen=now,
+                )
+            )
+        else:
+            row.count += n
+            row.last_seen = now
+        self.session.flush()
+
+    def findings(self, operator_id: str | None = None) -> list[FindingCount]:
+        query = select(QualityFindingRow).order_by(
+            QualityFindingRow.operator_id, QualityFindingRow.interface, QualityFindingRow.field
+        )
+        if operator_id is not None:
+            query = query.where(QualityFindingRow.operator_id == operator_id)
+        return [
+            FindingCount(r.operator_id, r.interface, r.field, r.variant, r.count, r.example, r.first_seen, r.last_seen)
+            for r in self.session.scalars(query)
+        ]
+
+    # --- power --------------------------------------------------------------------------------
+    def add_power(
+        self, station_pk: int, equipment_id: str | None, connector_id: str | None, at: datetime, power_kw: float
+    ) -> None:
+        self.session.add(
+            PowerSampleRow(
+                station_pk=station_pk,
+                equipment_id=equipment_id,
+                connector_id=connector_id,
+                sampled_at=at,
+                power_kw=power_kw,
+            )
+        )

@@ -1,0 +1,1 @@
+"""Read models for supervisors: what the bureau and city task forces look at."""
