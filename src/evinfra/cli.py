@@ -110,14 +110,46 @@ def serve(
 def demo(
     host: Annotated[str | None, typer.Option(help="bind address (EVINFRA_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (EVINFRA_PORT)")] = None,
+    operators: Annotated[int, typer.Option(help="simulated operators", min=1, max=50)] = 3,
+    stations: Annotated[int, typer.Option(help="stations per operator", min=1, max=500)] = 10,
+    speed: Annotated[float, typer.Option(help="simulated seconds per real second (1 = real time)", min=1)] = 1.0,
+    duration: Annotated[float | None, typer.Option(help="stop after N real seconds (default: until Ctrl-C)")] = None,
 ) -> None:
-    """演示：建库并启动平台 / create the store and serve (the Shanxi scenario joins in a later release)."""
+    """演示：建库、启动平台，模拟运营商通过 T/CEC 102 实时推送 / serve with simulated operators pushing live."""
+    from evinfra.api.app import create_app
+    from evinfra.scenario.demo import demo_api_key, demo_operators, run_demo
+
     settings = Settings()
     _describe_store(settings)
     with _progress() as progress:
         progress.add_task("准备数据库 / preparing the store", total=None)
         migrate.upgrade(settings.resolved_database_url)
-    serve(host=host, port=port, workers=1)
+    container = bootstrap(settings)
+    sims = demo_operators(container, operators, stations)
+    key = demo_api_key(container)
+    bind_host, bind_port = host or settings.host, port or settings.port
+
+    def ready(root: str) -> None:
+        console.print(f"[bold green]evinfra {__version__}[/] {root}/  (OpenAPI: {root}/docs)")
+        console.print(f"T/CEC 102 接入 / hub: {root}{settings.tcec_base_path}/query_token")
+        console.print(f"{len(sims)} 家模拟运营商正在推送 / simulated operators pushing (speed ×{speed:g})")
+        console.print(f"看这里 / look at: curl -H 'Authorization: Bearer {key}' {root}/api/v1/stations")
+        console.print(f"数据质量 / data quality: {root}/api/v1/quality · 健康 / health: {root}/healthz")
+
+    totals = run_demo(
+        container,
+        create_app(container),
+        bind_host,
+        bind_port,
+        operators=sims,
+        speed=speed,
+        duration=duration,
+        on_ready=ready,
+    )
+    table = Table("接口 / interface", "应答 / answers")
+    for interface, counts in totals.items():
+        table.add_row(interface, ", ".join(f"Ret {ret}: {n}" for ret, n in sorted(counts.items())))
+    console.print(table)
 
 
 def _container() -> Container:
