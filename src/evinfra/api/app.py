@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,9 +22,11 @@ def create_app(container: Container | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         container.writer.start()
+        housekeeping = asyncio.create_task(hub.housekeeping())
         try:
             yield
         finally:
+            housekeeping.cancel()
             container.writer.stop()
 
     app = FastAPI(

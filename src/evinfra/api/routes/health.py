@@ -10,10 +10,20 @@ from evinfra.store.migrate import current_revision, head_revision
 router = APIRouter(tags=["health"])
 
 
-@router.api_route("/livez", methods=["GET", "POST"], summary="Process liveness, no store access / 存活检查")
 def livez() -> dict[str, str]:
     """The cheapest answer the server can give: the ceiling the ingest benchmark compares against."""
     return {"status": "ok"}
+
+
+for _method in ("GET", "POST"):
+    router.add_api_route(
+        "/livez",
+        livez,
+        methods=[_method],
+        name=f"livez_{_method.lower()}",
+        operation_id=f"livez_{_method.lower()}",
+        summary="Process liveness, no store access / 存活检查",
+    )
 
 
 @router.get("/healthz", summary="Liveness and store readiness / 健康检查")

@@ -5,7 +5,9 @@ One handler per standard interface; aliases (reference §9.1) map onto them.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -17,10 +19,13 @@ from evinfra.ingest.notifications import ConnectorCache, OrderTotals, QualityNot
 from evinfra.ingest.registry import OperatorRegistry
 from evinfra.ingest.writer import BatchWriter, WriterStopped
 from evinfra.protocols.tcec import translate
+from evinfra.protocols.tcec.envelope import DEFAULT_FRESHNESS_WINDOW
 from evinfra.protocols.tcec.receiver import QUERY_TOKEN, Handler, Inbound, Receiver
 from evinfra.protocols.tcec.ret import Ret, TcecError
 from evinfra.protocols.tcec.throttle import FailureThrottle
 from evinfra.store.uow import SqlUnitOfWork
+
+log = logging.getLogger("evinfra.tcec.hub")
 
 ALIASES = {
     "check_charge_order": "check_charge_orders",
@@ -95,6 +100,17 @@ class Hub:
             return work(uow)
 
         return await self.writer.run(run)
+
+    async def housekeeping(self, every_s: float = 60.0) -> None:
+        """Forever: drop expired tokens and envelope signatures too old to be replayed (TimeStamp window ×2)."""
+        while True:
+            await asyncio.sleep(every_s)
+            now = self.clock()
+            horizon = now - 2 * DEFAULT_FRESHNESS_WINDOW
+            try:
+                await self.writer.run(lambda uow, now=now, horizon=horizon: uow.hub.purge_expired(now, horizon))
+            except Exception:  # housekeeping must never take the server down; the next round retries
+                log.exception("hub housekeeping failed")
 
     # --- query_token (Annex A) ----------------------------------------------------------------
     async def query_token(self, inbound: Inbound) -> dict[str, Any]:
