@@ -81,6 +81,7 @@ class Station:
     support_order: bool = False
     remark: str = ""
     synthetic: bool = False
+    site_id: str | None = None  # the road site or scenic area this station serves (plan coverage T-7..T-13)
 
     def __post_init__(self) -> None:
         pattern("operator_id", self.operator_id, OPERATOR_ID, "9 位组织机构代码", "9-char organisation code")
@@ -121,6 +122,7 @@ class Station:
             ("remark", self.remark, 100),
         ):
             text(name, value, limit)
+        text("site_id", self.site_id, 40)
 
     @property
     def is_public(self) -> bool:

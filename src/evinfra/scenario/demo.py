@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
 from evinfra.access import create_api_key
 from evinfra.bootstrap import Container
@@ -57,7 +58,7 @@ def demo_api_key(container: Container) -> str:
 
 def run_demo(
     container: Container,
-    app: object,
+    app: FastAPI,
     host: str,
     port: int,
     *,

@@ -20,7 +20,7 @@ from evinfra.store.rows import ConnectorRow, EquipmentRow, StationRow
 _STATION_FIELDS = (
     "name", "address", "equipment_owner_id", "country_code", "area_code", "town_code", "park_nums",
     "station_tel", "service_tel", "site_guide", "business_hours", "electricity_fee", "service_fee",
-    "park_fee", "support_order", "remark", "synthetic",
+    "park_fee", "support_order", "remark", "synthetic", "site_id",
 )  # fmt: skip
 
 
@@ -245,6 +245,7 @@ def station_to_domain(row: StationRow) -> Station:
         support_order=row.support_order,
         remark=row.remark,
         synthetic=row.synthetic,
+        site_id=row.site_id,
     )
 
 

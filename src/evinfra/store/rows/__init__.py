@@ -10,6 +10,14 @@ from evinfra.store.rows.hub import (
     QualityFindingRow,
     SeenEnvelopeRow,
 )
+from evinfra.store.rows.layers import (
+    PlaceRow,
+    RegionStatRow,
+    RoadRow,
+    RoadSiteRow,
+    ScenarioRunRow,
+    ScenicAreaRow,
+)
 from evinfra.store.rows.network import ConnectorRow, EquipmentRow, StationRow
 from evinfra.store.rows.operator import OperatorRow
 from evinfra.store.rows.sessions import AlarmRow, ChargeOrderRow, ChargeStatusSampleRow, EventRow
@@ -28,6 +36,12 @@ __all__ = [
     "EventRow",
     "OperatorKeyRow",
     "OperatorRow",
+    "PlaceRow",
+    "RegionStatRow",
+    "RoadRow",
+    "RoadSiteRow",
+    "ScenarioRunRow",
+    "ScenicAreaRow",
     "PowerSampleRow",
     "PullStateRow",
     "QualityFindingRow",

@@ -66,6 +66,7 @@ class StationRow(Base):
     support_order: Mapped[bool] = mapped_column(Boolean, default=False)
     remark: Mapped[str] = mapped_column(String(100), default="")
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    site_id: Mapped[str | None] = mapped_column(String(40), index=True)  # road site / scenic area it serves
     commissioned_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decommissioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
