@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from evinfra.store.repositories.hub import HubRepository
+from evinfra.store.repositories.layers import LayerRepository
 from evinfra.store.repositories.network import NetworkRepository
 from evinfra.store.repositories.operators import OperatorRepository
 from evinfra.store.repositories.sessions import SessionRepository
@@ -26,6 +27,7 @@ class SqlUnitOfWork:
     status: StatusRepository
     sessions: SessionRepository
     hub: HubRepository
+    layers: LayerRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -38,6 +40,7 @@ class SqlUnitOfWork:
         self.status = StatusRepository(self._session)
         self.sessions = SessionRepository(self._session)
         self.hub = HubRepository(self._session)
+        self.layers = LayerRepository(self._session)
         return self
 
     def __exit__(
