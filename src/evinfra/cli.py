@@ -13,6 +13,7 @@ from rich.table import Table
 from evinfra import __version__
 from evinfra.access import create_api_key, revoke_api_key
 from evinfra.bootstrap import Container, bootstrap
+from evinfra.cli_pull import pull_app
 from evinfra.config import Settings
 from evinfra.domain.errors import DomainValidationError
 from evinfra.domain.operator import Operator, OperatorStatus
@@ -31,6 +32,7 @@ operator_app = typer.Typer(help="运营商接入 / operator onboarding (T/CEC 10
 app.add_typer(operator_app, name="operator")
 apikey_app = typer.Typer(help="API 密钥 / API keys for the supervision API", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(pull_app, name="pull")
 console = Console(soft_wrap=True)
 
 

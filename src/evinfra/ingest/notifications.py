@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import IntEnum
 
 from evinfra.domain.alarm import Alarm, Event
-from evinfra.domain.errors import DomainValidationError
 from evinfra.domain.network import StationTree
 from evinfra.domain.order import ChargeOrder, ChargeStatusSample
 from evinfra.domain.region import RegionCatalog, check_area_code, check_town_code
@@ -144,10 +143,15 @@ def _same_totals(a: ChargeOrder, b: ChargeOrder) -> bool:
 def reconcile_orders(
     uow: SqlUnitOfWork, operator_id: str, start: datetime, end: datetime, listed: Sequence[OrderTotals]
 ) -> list[Dispute]:
-    """check_charge_orders: compare the operator's list for [start, end) with the stored orders."""
+    """check_charge_orders: compare the operator's list for [start, end] with the stored orders.
+
+    EndTime is inclusive (operators send ``23:59:59`` for a whole day), hence the extra second.
+    """
     stored = {
         o.start_charge_seq: o
-        for o in uow.sessions.orders(operator_id=operator_id, ended_from=start, ended_to=end, limit=1_000_000)
+        for o in uow.sessions.orders(
+            operator_id=operator_id, ended_from=start, ended_to=end + timedelta(seconds=1), limit=1_000_000
+        )
     }
     disputes: list[Dispute] = []
     seen: set[str] = set()
@@ -186,11 +190,12 @@ def write_power(
     operator_id: str,
     samples: Iterable[tuple[str, str | None, str | None, datetime, float]],
 ) -> int:
-    """(station id, equipment id, connector id, time, kW) rows of notification_realtime_power_info."""
+    """(station id, equipment id, connector id, time, kW) rows of notification_realtime_power_info.
+
+    Negative power is discharge (V2G) and is kept as sent.
+    """
     n = 0
     for station_id, equipment_id, connector_id, at, power_kw in samples:
-        if power_kw < 0:
-            raise DomainValidationError("RealTimePower", power_kw, "≥ 0 [kW]")
         uow.hub.add_power(_station_pk(uow, operator_id, station_id), equipment_id, connector_id, at, power_kw)
         n += 1
     return n

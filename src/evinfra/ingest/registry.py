@@ -56,7 +56,7 @@ class OperatorRegistry:
         self._ttl_s = ttl_s
         self.token_lifetime_s = token_lifetime_s
         self._credentials: dict[str, tuple[float, Credentials | None]] = {}
-        self._tokens: dict[str, tuple[str, datetime]] = {}
+        self._tokens: dict[str, tuple[str, datetime, float]] = {}  # hash → (operator, expires, re-check at)
         self._lock = threading.Lock()
 
     # --- reads for the receiver ---------------------------------------------------------------
@@ -80,21 +80,26 @@ class OperatorRegistry:
         return creds
 
     def token_owner(self, token: str) -> str | None:
-        """The operator a bearer token belongs to, or None if unknown or expired."""
+        """The operator a bearer token belongs to, or None if unknown, expired or revoked.
+
+        A cached answer is re-checked against the store after ``ttl_s``, so a revocation (key rotation)
+        made in another process takes effect within that time.
+        """
         digest = token_hash(token)
         now = self._clock()
         hit = self._tokens.get(digest)
-        if hit is not None:
+        if hit is not None and hit[2] > time.monotonic():
             if hit[1] > now:
                 return hit[0]
             self._tokens.pop(digest, None)
             return None
         with self._uow() as uow:
             owner = uow.hub.token_owner(digest, now)
-        if owner is None:
-            return None
         with self._lock:
-            self._tokens[digest] = owner
+            if owner is None:
+                self._tokens.pop(digest, None)
+                return None
+            self._tokens[digest] = (owner[0], owner[1], time.monotonic() + self._ttl_s)
         return owner[0]
 
     def new_token(self, operator_id: str) -> tuple[str, str, datetime, datetime]:
@@ -105,13 +110,13 @@ class OperatorRegistry:
 
     def remember_token(self, digest: str, operator_id: str, expires_at: datetime) -> None:
         with self._lock:
-            self._tokens[digest] = (operator_id, expires_at)
+            self._tokens[digest] = (operator_id, expires_at, time.monotonic() + self._ttl_s)
 
     def forget(self, operator_id: str) -> None:
         """Drop cached state for an operator (after suspension or key rotation in this process)."""
         with self._lock:
             self._credentials.pop(operator_id, None)
-            for digest in [d for d, (op, _) in self._tokens.items() if op == operator_id]:
+            for digest in [d for d, (op, _, _) in self._tokens.items() if op == operator_id]:
                 del self._tokens[digest]
 
 

@@ -457,9 +457,11 @@ def test_seal_request_formats_seq_and_rejects_out_of_range() -> None:
 
 # --- properties -----------------------------------------------------------------------------------
 
+# Storable text: no NUL, no lone surrogates (load_payload refuses those with 4004, tested separately).
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | TEXT,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
     max_leaves=12,
 )
 ENVELOPE_KEYS = st.sampled_from(["OperatorID", "Data", "TimeStamp", "Seq", "Sig", "Ret", "Msg"]) | st.text()
@@ -484,7 +486,7 @@ def test_parse_request_and_response_only_raise_tcec_error_on_json_objects(obj: d
 
 
 @given(
-    st.dictionaries(st.text(), JSON_VALUES, max_size=5),
+    st.dictionaries(TEXT, JSON_VALUES, max_size=5),
     st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)),
     st.integers(min_value=0, max_value=9999),
 )
@@ -510,3 +512,11 @@ def test_envelopes_are_frozen() -> None:
     envelope = RequestEnvelope("1", "x", "20240101120000", "0001", "A")
     with pytest.raises(AttributeError):
         envelope.sig = "B"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", ["\x00", "a\x00b", "\ud800", "x\udfff"])
+def test_payload_with_nul_or_lone_surrogate_is_refused_naming_the_path(text: str) -> None:
+    plaintext = json.dumps({"StationInfo": {"StationName": text}}).encode()  # escapes travel as \\uXXXX
+    with pytest.raises(TcecError) as err:
+        load_payload(plaintext)
+    assert err.value.ret is Ret.BAD_BUSINESS and "StationInfo.StationName" in err.value.msg

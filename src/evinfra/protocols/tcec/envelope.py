@@ -54,6 +54,7 @@ SEQ_MAX = 9999
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _SEQ_RE = re.compile(r"[0-9]{4}", re.ASCII)
+_OPERATOR_ID_RE = re.compile(r"[0-9A-Za-z]{9}", re.ASCII)  # GB 11714; lower case tolerated here, refused later
 _RET_RE = re.compile(r"-?[0-9]{1,6}", re.ASCII)
 _MAX_ECHO_CHARS = 40
 _PAYLOAD_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -138,7 +139,46 @@ def load_payload(plaintext: bytes) -> dict[str, Any]:
         raise TcecError(Ret.BAD_BUSINESS, f"Data解密后不是合法的JSON：{_reason(exc)}", operator_known=True) from None
     if not isinstance(value, dict):
         raise TcecError(Ret.BAD_BUSINESS, f"Data解密后应为JSON对象，实际为{_json_type(value)}", operator_known=True)
+    _reject_unstorable_text(value)
     return value
+
+
+def _reject_unstorable_text(value: object, path: str = "Data") -> None:
+    """NUL and lone surrogates (JSON escapes ``\\u0000``, ``\\ud800``) cannot be stored or re-encoded: 4004.
+
+    PostgreSQL refuses NUL in text and no UTF-8 encoder takes a lone surrogate, so letting them through
+    would turn a bad message into a system error instead of an answer naming the field.
+    """
+    stack: list[tuple[object, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            texts = [item]
+        elif isinstance(item, dict):
+            texts = list(item)
+            stack.extend((v, f"{where}.{k}") for k, v in item.items())
+        elif isinstance(item, list):
+            texts = []
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+        else:
+            continue
+        for text in texts:
+            if "\x00" in text or not _encodable(text):
+                raise TcecError(
+                    Ret.BAD_BUSINESS,
+                    f"{where} 含有 NUL 或不成对的代理字符 / NUL or lone surrogate",
+                    operator_known=True,
+                )
+
+
+def _encodable(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --- strict envelope parsing --------------------------------------------------------------------
@@ -152,6 +192,8 @@ def parse_request(raw: bytes) -> RequestEnvelope:
     """
     obj, deviations = _load_envelope(raw, REQUEST_FIELDS)
     operator_id = _require_str(obj, "OperatorID")
+    if not _OPERATOR_ID_RE.fullmatch(operator_id):
+        raise TcecError(Ret.BAD_ENVELOPE, f"OperatorID {_echo(operator_id)} 不是 9 位组织机构代码 / not a 9-char code")
     data = _require_str(obj, "Data")
     timestamp = _require_str_or_int(obj, "TimeStamp", deviations)
     seq = _require_str_or_int(obj, "Seq", deviations)
@@ -284,8 +326,10 @@ def _reason(exc: BaseException) -> str:
 
 
 def _echo(text: str) -> str:
-    """Attacker-controlled text goes back in Msg and into logs: keep it short."""
-    return text if len(text) <= _MAX_ECHO_CHARS else text[:_MAX_ECHO_CHARS] + "…"
+    """Attacker-controlled text goes back in Msg and into logs: keep it short and encodable (the Msg is signed
+    as UTF-8, so a lone surrogate would break the answer)."""
+    text = text if len(text) <= _MAX_ECHO_CHARS else text[:_MAX_ECHO_CHARS] + "…"
+    return text if _encodable(text) else text.encode("utf-8", "replace").decode("utf-8")
 
 
 # --- sealing, verifying, opening ----------------------------------------------------------------
