@@ -13,7 +13,9 @@ from rich.table import Table
 from evinfra import __version__
 from evinfra.access import create_api_key, revoke_api_key
 from evinfra.bootstrap import Container, bootstrap
+from evinfra.cli_import import import_app
 from evinfra.cli_pull import pull_app
+from evinfra.cli_scenario import scenario_app
 from evinfra.config import Settings
 from evinfra.domain.errors import DomainValidationError
 from evinfra.domain.operator import Operator, OperatorStatus
@@ -33,6 +35,8 @@ app.add_typer(operator_app, name="operator")
 apikey_app = typer.Typer(help="API 密钥 / API keys for the supervision API", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(pull_app, name="pull")
+app.add_typer(scenario_app, name="scenario")
+app.add_typer(import_app, name="import")
 console = Console(soft_wrap=True)
 
 

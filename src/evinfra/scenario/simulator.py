@@ -1,8 +1,9 @@
 """Operator simulator: plays charging operators (CPOs) that push to the platform over real HTTP.
 
-It is deliberately an independent client of the platform: it uses only the T/CEC codec, the standard library
-and httpx, never the platform's ingest, store or API code, so it tests the platform the way a real operator
-would. Everything is seeded: the same seed gives the same stations and the same event sequence.
+It is deliberately an independent client of the platform: it uses only the T/CEC codec (and its domain →
+wire translation for scenario stations), the standard library, httpx and numpy, never the platform's ingest,
+store or API code, so it tests the platform the way a real operator would. Everything is seeded: the same
+seed gives the same stations and the same event sequence.
 
 Command line (no ``evinfra`` CLI needed)::
 
@@ -29,9 +30,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import httpx
+import numpy as np
 
 from evinfra.protocols.tcec.crypto import KeySet, sign
 from evinfra.protocols.tcec.envelope import (
@@ -43,6 +45,11 @@ from evinfra.protocols.tcec.envelope import (
     seal_request,
 )
 from evinfra.protocols.tcec.ret import Ret, TcecError
+from evinfra.protocols.tcec.translate import station_info_to_wire
+
+if TYPE_CHECKING:
+    from evinfra.scenario.behaviour import BehaviourModel
+    from evinfra.scenario.network import ScenarioStation
 
 __all__ = [
     "COUNTIES",
@@ -257,6 +264,9 @@ class SimOperator:
     station_updated_at: dict[str, datetime] = field(default_factory=dict)
     connector_status: dict[str, int] = field(default_factory=dict)
     variants: frozenset[str] = frozenset()
+    initial_status: dict[str, int] = field(default_factory=dict)  # Status pushed first (default 1 = free)
+    connector_sites: dict[str, str] = field(default_factory=dict)  # SiteCategory value, for a behaviour model
+    frozen: frozenset[str] = frozenset()  # connectors whose status never changes (zombie piles, F-1)
 
     def __post_init__(self) -> None:
         if not _OPERATOR_ID_RE.fullmatch(self.operator_id):
@@ -276,6 +286,51 @@ class SimOperator:
         """An operator with ``stations`` deterministic stations (see :func:`generate_stations`)."""
         infos, updated = generate_stations(operator_id, seed, stations)
         return cls(operator_id, keys, infos, updated, variants=variants)
+
+    @classmethod
+    def from_scenario(
+        cls,
+        operator_id: str,
+        keys: KeySet,
+        stations: Sequence[ScenarioStation],
+        *,
+        variants: frozenset[str] = frozenset(),
+    ) -> SimOperator:
+        """An operator playing its stations of a scenario snapshot (:meth:`ScenarioNetwork.snapshot`).
+
+        StationInfo comes from :func:`~evinfra.protocols.tcec.translate.station_info_to_wire`; each connector
+        starts in its snapshot status, keeps its site category for a behaviour model, and the connectors of
+        zombie stations never change status.
+        """
+        own = [s for s in stations if s.tree.station.operator_id == operator_id]
+        if len(own) != len(stations):
+            others = sorted({s.tree.station.operator_id for s in stations} - {operator_id})
+            raise ValueError(f"stations of other operators given to {operator_id}: {others[:5]}")
+        infos = [station_info_to_wire(s.tree) for s in own]
+        updated = {s.tree.station.station_id: max((s.commissioned_at, *s.equipment_commissioned_at)) for s in own}
+        status: dict[str, int] = {}
+        sites: dict[str, str] = {}
+        frozen: set[str] = set()
+        for s in own:
+            connectors = s.tree.connectors
+            if len(connectors) != len(s.initial_status):
+                raise ValueError(f"{s.tree.station.station_id}: {len(s.initial_status)} statuses for {len(connectors)}")
+            for connector, code in zip(connectors, s.initial_status, strict=True):
+                status[connector.connector_id] = int(code)
+                sites[connector.connector_id] = s.tree.station.site_category.value
+                if s.zombie:
+                    frozen.add(connector.connector_id)
+        return cls(
+            operator_id,
+            keys,
+            infos,
+            updated,
+            dict(status),
+            variants=variants,
+            initial_status=status,
+            connector_sites=sites,
+            frozen=frozenset(frozen),
+        )
 
     def station(self, station_id: str) -> dict[str, Any] | None:
         return next((s for s in self.stations if s["StationID"] == station_id), None)
@@ -854,20 +909,46 @@ class _Conn:
     info: SimConnector
     status: int = 1
     session: _Session | None = None
+    category: str = "urban_public"  # SiteCategory value, used by a behaviour model
+    frozen: bool = False  # a zombie: the initial status is never changed
 
 
-_HeapItem = tuple[datetime, int, Literal["transition", "sample", "stop", "order", "check"], int]
+_Kind = Literal["transition", "sample", "stop", "order", "check", "outage", "repair"]
+_HeapItem = tuple[datetime, int, _Kind, int]
 
 
 class _World:
     """The seeded event source: connector state machines plus a daily reconciliation, in simulated time."""
 
-    def __init__(self, operators: Sequence[SimOperator], rng: random.Random, start: datetime, alarms: bool) -> None:
+    def __init__(
+        self,
+        operators: Sequence[SimOperator],
+        rng: random.Random,
+        start: datetime,
+        alarms: bool,
+        *,
+        behaviour: BehaviourModel | None = None,
+        sites: Mapping[str, str] | None = None,
+        np_rng: np.random.Generator | None = None,
+    ) -> None:
         self.operators = {op.operator_id: op for op in operators}
         self.rng = rng
         self.start = start
         self.alarms = alarms
-        self.conns = [_Conn(op.operator_id, c) for op in operators for c in op.connectors()]
+        self.behaviour = behaviour
+        self.np_rng = np_rng if np_rng is not None else np.random.default_rng(0)
+        sites = sites or {}
+        self.conns = [
+            _Conn(
+                op.operator_id,
+                c,
+                category=sites.get(c.connector_id) or op.connector_sites.get(c.connector_id) or "urban_public",
+                frozen=c.connector_id in op.frozen,
+            )
+            for op in operators
+            for c in op.connectors()
+        ]
+        self.arrival_at: dict[int, datetime] = {}  # the pending arrival of each connector (behaviour model)
         self.serial: Counter[str] = Counter()
         self.orders: dict[str, list[dict[str, Any]]] = {op.operator_id: [] for op in operators}
         self.heap: list[_HeapItem] = []
@@ -875,7 +956,7 @@ class _World:
         self.pending_orders: dict[int, tuple[str, dict[str, Any]]] = {}
         self.order_ids = itertools.count(1)
 
-    def _at(self, when: datetime, kind: Literal["transition", "sample", "stop", "order", "check"], ref: int) -> None:
+    def _at(self, when: datetime, kind: _Kind, ref: int) -> None:
         self.tie += 1
         heapq.heappush(self.heap, (when, self.tie, kind, ref))
 
@@ -885,10 +966,26 @@ class _World:
             for station in op.stations:
                 yield SimEvent(self.start, op.operator_id, "notification_stationInfo", {"StationInfo": station})
         for index, conn in enumerate(self.conns):
+            conn.status = self.operators[conn.operator_id].initial_status.get(conn.info.connector_id, 1)
             yield SimEvent(
-                self.start, conn.operator_id, "notification_stationStatus", status_payload(conn.info.connector_id, 1)
+                self.start,
+                conn.operator_id,
+                "notification_stationStatus",
+                status_payload(conn.info.connector_id, conn.status),
             )
-            self._at(self.start + self._idle(), "transition", index)
+            if conn.frozen:
+                continue
+            if self.behaviour is None:
+                self._at(self.start + self._idle(), "transition", index)
+            elif conn.status == 1:
+                self._arm(self.start, index, conn)
+            else:  # down or occupied at the start: back to free after an outage or a short while
+                if conn.status in (0, 255):
+                    outage = self.behaviour.sample_outage(self.np_rng, dc=conn.info.dc, category=conn.category)
+                    back = timedelta(seconds=round(outage.hours * 3600))
+                else:
+                    back = timedelta(minutes=int(self.np_rng.integers(5, 60)))
+                self._at(self.start + back, "repair", index)
         local = self.start.astimezone(SHANGHAI)
         first_check = local.replace(hour=0, minute=5, second=0, microsecond=0)
         if first_check <= local:
@@ -913,7 +1010,13 @@ class _World:
             return
         conn = self.conns[ref]
         op_id, info = conn.operator_id, conn.info
-        if kind == "transition":
+        if kind == "transition" and self.behaviour is not None:
+            yield from self._arrival(when, ref, conn)
+        elif kind == "outage":
+            yield from self._outage(when, ref, conn)
+        elif kind == "repair":
+            yield from self._repair(when, ref, conn)
+        elif kind == "transition":
             yield from self._transition(when, ref, conn)
         elif kind == "sample" and conn.session is not None and when < conn.session.end:
             session = conn.session
@@ -930,22 +1033,95 @@ class _World:
             )
             yield SimEvent(when, op_id, "notification_equip_charge_status", payload)
             self._at(when + timedelta(seconds=50), "sample", ref)
-        elif kind == "stop" and conn.session is not None:
+        elif kind == "stop" and conn.session is not None and when >= conn.session.end:
             session, conn.session, conn.status = conn.session, None, 1
             yield SimEvent(when, op_id, "notification_stationStatus", status_payload(info.connector_id, 1))
-            payload = order_payload(
-                session.seq,
-                info.connector_id,
-                start_time=session.start,
-                end_time=session.end,
-                load_kw=session.load_kw,
-                stop_reason=self.rng.choice((0, 0, 0, 2)),
-            )
-            self.orders[op_id].append(payload)
-            order_id = next(self.order_ids)
-            self.pending_orders[order_id] = (op_id, payload)
-            self._at(when + timedelta(seconds=self.rng.randint(2, 20)), "order", order_id)
-            self._at(when + self._idle(), "transition", ref)
+            self._order(when, conn, session, session.end, self.rng.choice((0, 0, 0, 2)))
+            if self.behaviour is None:
+                self._at(when + self._idle(), "transition", ref)
+            else:
+                self._arm_arrival(when, ref, conn)
+
+    def _order(self, when: datetime, conn: _Conn, session: _Session, end: datetime, stop_reason: int) -> None:
+        """Queue the charge order of a finished session, pushed a few seconds after ``when``."""
+        op_id = conn.operator_id
+        payload = order_payload(
+            session.seq,
+            conn.info.connector_id,
+            start_time=session.start,
+            end_time=end,
+            load_kw=session.load_kw,
+            stop_reason=stop_reason,
+        )
+        self.orders[op_id].append(payload)
+        order_id = next(self.order_ids)
+        self.pending_orders[order_id] = (op_id, payload)
+        self._at(when + timedelta(seconds=self.rng.randint(2, 20)), "order", order_id)
+
+    # --- behaviour model (optional): Poisson arrivals by site and hour, sessions, outages and repairs ------
+
+    def _arm(self, when: datetime, ref: int, conn: _Conn) -> None:
+        """A connector just became free and online: its next arrival and its next outage."""
+        assert self.behaviour is not None
+        self._arm_arrival(when, ref, conn)
+        hours = self.behaviour.time_to_outage(self.np_rng, dc=conn.info.dc)
+        self._at(when + timedelta(seconds=max(1, round(hours * 3600))), "outage", ref)
+
+    def _arm_arrival(self, when: datetime, ref: int, conn: _Conn) -> None:
+        assert self.behaviour is not None
+        at = self.behaviour.next_arrival(
+            self.np_rng, conn.category, when, dc=conn.info.dc, power_kw=conn.info.power_kw
+        ).replace(microsecond=0)
+        at = max(at, when + timedelta(seconds=1))
+        self.arrival_at[ref] = at
+        self._at(at, "transition", ref)
+
+    def _arrival(self, when: datetime, ref: int, conn: _Conn) -> Iterator[SimEvent]:
+        """A driver arrives; only the connector's latest scheduled arrival counts, and only if it is free."""
+        assert self.behaviour is not None
+        if self.arrival_at.get(ref) != when or conn.status != 1 or conn.session is not None:
+            return
+        op_id, info = conn.operator_id, conn.info
+        drawn = self.behaviour.sample_session(self.np_rng, info.power_kw, dc=info.dc, category=conn.category)
+        self.serial[op_id] += 1
+        conn.session = _Session(
+            seq=make_start_charge_seq(op_id, when, self.serial[op_id]),
+            start=when,
+            end=when + timedelta(seconds=max(60, round(drawn.hours * 3600))),
+            load_kw=round(drawn.load_kw, 2),
+            start_soc=int(self.np_rng.integers(5, 60)),
+            capacity_kwh=float(self.np_rng.choice((40.0, 55.0, 70.0))),
+        )
+        conn.status = 3
+        yield SimEvent(when, op_id, "notification_stationStatus", status_payload(info.connector_id, 3))
+        self._at(when + timedelta(seconds=50), "sample", ref)
+        self._at(conn.session.end, "stop", ref)
+
+    def _outage(self, when: datetime, ref: int, conn: _Conn) -> Iterator[SimEvent]:
+        """The connector faults (255) or drops offline (0); a session in progress ends with StopReason 3."""
+        assert self.behaviour is not None
+        if conn.status in (0, 255) or conn.frozen:
+            return
+        outage = self.behaviour.sample_outage(self.np_rng, dc=conn.info.dc, category=conn.category)
+        if conn.session is not None:
+            session, conn.session = conn.session, None
+            if when > session.start:
+                self._order(when, conn, session, when, 3)  # 3 = 充电机设备故障
+        conn.status = outage.status
+        yield SimEvent(
+            when, conn.operator_id, "notification_stationStatus", status_payload(conn.info.connector_id, conn.status)
+        )
+        if conn.status == 255 and self.alarms:
+            yield self._alarm(when, conn, alarm_status=1)
+        self._at(when + timedelta(seconds=max(60, round(outage.hours * 3600))), "repair", ref)
+
+    def _repair(self, when: datetime, ref: int, conn: _Conn) -> Iterator[SimEvent]:
+        """Back online and free (after an outage, or a start in an occupied state)."""
+        if conn.status == 255 and self.alarms:
+            yield self._alarm(when, conn, alarm_status=0)
+        conn.status = 1
+        yield SimEvent(when, conn.operator_id, "notification_stationStatus", status_payload(conn.info.connector_id, 1))
+        self._arm(when, ref, conn)
 
     def _transition(self, when: datetime, ref: int, conn: _Conn) -> Iterator[SimEvent]:
         op_id, info = conn.operator_id, conn.info
@@ -1014,6 +1190,11 @@ class Simulation:
     now (or, bounded by ``max_events`` alone, the span of a dry run plus 10 min), so payload times do not lie
     in the platform's future. A final check_charge_orders for the
     current simulated day closes every run (``final_check``).
+
+    With a ``behaviour`` model (:class:`evinfra.scenario.behaviour.BehaviourModel`) arrivals, session lengths
+    and outages follow it, per connector site category (``connector_sites`` by ConnectorID, else the
+    operator's own, else urban public) and rated power; without one the simple default play is unchanged.
+    Connectors an operator marks ``frozen`` (zombies) keep their initial status either way.
     """
 
     def __init__(
@@ -1032,6 +1213,8 @@ class Simulation:
         clock: Callable[[], datetime] = _utc_now,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        behaviour: BehaviourModel | None = None,
+        connector_sites: Mapping[str, str] | None = None,
     ) -> None:
         if max_events is None and duration is None:
             raise ValueError("give max_events or duration so the simulation stops by itself")
@@ -1040,6 +1223,8 @@ class Simulation:
         self.operators = list(operators)
         self.base_url = base_url
         self.seed = seed
+        self.behaviour = behaviour
+        self.connector_sites = dict(connector_sites or {})
         self.speed = speed
         self.max_events = max_events
         self.duration = duration
@@ -1067,12 +1252,24 @@ class Simulation:
         return self._plan(self.start, max_events)
 
     def _plan(self, start: datetime, max_events: int) -> list[SimEvent]:
-        events = _World(self.operators, random.Random(self.seed), start, self.alarms).events()
+        events = self._world(start).events()
         return [next(events) for _ in range(max_events)]
+
+    def _world(self, start: datetime) -> _World:
+        np_rng = np.random.default_rng([self.seed, 0xBE4]) if self.behaviour is not None else None
+        return _World(
+            self.operators,
+            random.Random(self.seed),
+            start,
+            self.alarms,
+            behaviour=self.behaviour,
+            sites=self.connector_sites,
+            np_rng=np_rng,
+        )
 
     def run(self) -> list[SimRecord]:
         """Send the events in simulated-time order, paced by ``speed``; returns the acknowledged pushes."""
-        world = _World(self.operators, random.Random(self.seed), self.start, self.alarms)
+        world = self._world(self.start)
         http = self._http if self._http is not None else httpx.Client(timeout=15.0)
         clients = {
             op.operator_id: OperatorClient(op, self.base_url, http=http, clock=self._clock) for op in self.operators
