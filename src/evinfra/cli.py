@@ -116,14 +116,18 @@ def serve(
 def demo(
     host: Annotated[str | None, typer.Option(help="bind address (EVINFRA_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (EVINFRA_PORT)")] = None,
-    operators: Annotated[int, typer.Option(help="simulated operators", min=1, max=50)] = 3,
-    stations: Annotated[int, typer.Option(help="stations per operator", min=1, max=500)] = 10,
+    snapshot: Annotated[int, typer.Option(help="scenario snapshot year (built on first use)")] = 2025,
+    seed: Annotated[int, typer.Option(help="scenario seed", min=0)] = 1,
+    live_operators: Annotated[int, typer.Option(help="operators pushing live", min=1, max=240)] = 5,
+    live_stations: Annotated[int, typer.Option(help="stations per live operator", min=1, max=2000)] = 40,
     speed: Annotated[float, typer.Option(help="simulated seconds per real second (1 = real time)", min=1)] = 1.0,
     duration: Annotated[float | None, typer.Option(help="stop after N real seconds (default: until Ctrl-C)")] = None,
 ) -> None:
-    """演示：建库、启动平台，模拟运营商通过 T/CEC 102 实时推送 / serve with simulated operators pushing live."""
+    """演示：山西参考场景 + 模拟运营商通过 T/CEC 102 实时推送 / the Shanxi scenario with operators pushing live."""
     from evinfra.api.app import create_app
-    from evinfra.scenario.demo import demo_api_key, demo_operators, run_demo
+    from evinfra.cli_scenario import build_and_load
+    from evinfra.scenario.demo import demo_api_key, loaded_scenario, run_demo
+    from evinfra.scenario.demo import live_operators as pick_live
 
     settings = Settings()
     _describe_store(settings)
@@ -131,14 +135,22 @@ def demo(
         progress.add_task("准备数据库 / preparing the store", total=None)
         migrate.upgrade(settings.resolved_database_url)
     container = bootstrap(settings)
-    sims = demo_operators(container, operators, stations)
+    if loaded_scenario(container) != (snapshot, seed):
+        console.print(f"构建参考场景 {snapshot}（首次约需半分钟）/ building the {snapshot} scenario (first run only)")
+        build_and_load(snapshot, seed)
+    else:
+        console.print(f"沿用已有参考场景 {snapshot} · seed {seed} / reusing the scenario in the store")
+    sims = pick_live(container, live_operators, live_stations)
     key = demo_api_key(container)
     bind_host, bind_port = host or settings.host, port or settings.port
 
     def ready(root: str) -> None:
         console.print(f"[bold green]evinfra {__version__}[/] {root}/  (OpenAPI: {root}/docs)")
         console.print(f"T/CEC 102 接入 / hub: {root}{settings.tcec_base_path}/query_token")
-        console.print(f"{len(sims)} 家模拟运营商正在推送 / simulated operators pushing (speed ×{speed:g})")
+        console.print(
+            f"{len(sims)} 家运营商、{sum(len(s.stations) for s in sims)} 个站点正在实时推送 / "
+            f"operators pushing live (speed ×{speed:g})"
+        )
         console.print(f"看这里 / look at: curl -H 'Authorization: Bearer {key}' {root}/api/v1/stations")
         console.print(f"数据质量 / data quality: {root}/api/v1/quality · 健康 / health: {root}/healthz")
 

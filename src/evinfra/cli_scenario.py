@@ -66,9 +66,9 @@ def info() -> None:
     container = bootstrap(Settings())
     with container.new_uow() as uow:
         run = uow.session.scalars(select(ScenarioRunRow).order_by(ScenarioRunRow.pk.desc())).first()
-    if run is None:
-        console.print("数据库中没有参考场景：evinfra scenario build / no scenario loaded")
-        raise typer.Exit(1)
-    console.print(f"snapshot {run.snapshot} · seed {run.seed} · built {run.built_at:%Y-%m-%d %H:%M} UTC")
-    for name, count in run.stats.items():
-        console.print(f"  {name}: {count:,}")
+        if run is None:
+            console.print("数据库中没有参考场景：evinfra scenario build / no scenario loaded")
+            raise typer.Exit(1)
+        console.print(f"snapshot {run.snapshot} · seed {run.seed} · built {run.built_at:%Y-%m-%d %H:%M} UTC")
+        for name, count in run.stats.items():
+            console.print(f"  {name}: {count:,}")
