@@ -1,20 +1,30 @@
 """Group commit: many acknowledged writes, one durable transaction.
 
 Every T/CEC notification must be durable before its Ret 0 goes out, and a durable commit costs an
-fsync. One writer thread drains whatever requests are waiting, runs each in its own SAVEPOINT (one bad
-item cannot spoil its neighbours), commits once, and only then resolves the callers' futures. Under load
-the fsync is shared by the whole batch; when idle a write waits for nobody.
+fsync. One writer thread drains whatever requests are waiting, runs them in one transaction, commits
+once, and only then resolves the callers' futures. Under load the fsync is shared by the whole batch;
+when idle a write waits for nobody.
+
+One bad item cannot spoil its neighbours. A SAVEPOINT per item costs about as much as a small write,
+so items first run without one: if an item raises, the transaction is rolled back and the batch runs
+again with that item in its own SAVEPOINT, whose rollback undoes only that item's writes. A second
+failing item puts every item of the batch in a SAVEPOINT (at most three attempts), and so does the next
+batch, until a batch passes without failures. Work functions must therefore be repeatable: they may only
+write through the unit of work. In-process caches of what the store holds are told about every rolled
+back transaction through :meth:`BatchWriter.on_rollback`.
+
+Async callers are woken once per batch (one ``call_soon_threadsafe`` per event loop), not once per item.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
@@ -22,16 +32,35 @@ from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
 log = logging.getLogger("evinfra.ingest.writer")
 T = TypeVar("T")
 Work = Callable[[SqlUnitOfWork], Any]
+Outcome = tuple["_Item", bool, Any]  # (item, succeeded, value or exception)
 
 
 class WriterStopped(RuntimeError):
     pass
 
 
-@dataclass(slots=True)
 class _Item:
-    work: Work
-    future: Future[Any]
+    """One submitted write and whoever waits for it: a thread (``future``) or a coroutine (``waiter``)."""
+
+    __slots__ = ("future", "loop", "waiter", "work")
+
+    def __init__(
+        self,
+        work: Work,
+        future: Future[Any] | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        waiter: asyncio.Future[Any] | None = None,
+    ) -> None:
+        self.work = work
+        self.future = future
+        self.loop = loop
+        self.waiter = waiter
+
+    def start(self) -> bool:
+        """False when the caller gave up before the write began: the write is skipped."""
+        if self.future is not None:
+            return self.future.set_running_or_notify_cancel()
+        return self.waiter is not None and not self.waiter.cancelled()
 
 
 class BatchWriter:
@@ -41,8 +70,11 @@ class BatchWriter:
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._isolate_all = False  # the previous batch met a failing item: give every item a SAVEPOINT
+        self._rollback_listeners: list[Callable[[], None]] = []
         self.batches = 0
         self.items = 0
+        self.retries = 0  # batch attempts rolled back because an item without a SAVEPOINT failed
 
     def start(self) -> None:
         if self._thread is None:
@@ -59,16 +91,27 @@ class BatchWriter:
         self._thread.join(timeout)
         self._thread = None
 
+    def on_rollback(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (in the writer thread) whenever a batch transaction is rolled back."""
+        self._rollback_listeners.append(listener)
+
     def submit(self, work: Callable[[SqlUnitOfWork], T]) -> Future[T]:
-        if self._thread is None or self._stopping:
-            raise WriterStopped("写入线程未运行 / the batch writer is not running")
+        self._check_running()
         future: Future[T] = Future()
-        self._queue.put(_Item(work, future))
+        self._queue.put(_Item(work, future=future))
         return future
 
     async def run(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         """Submit and await the durable result from async code."""
-        return await asyncio.wrap_future(self.submit(work))
+        self._check_running()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Item(work, loop=loop, waiter=waiter))
+        return await waiter
+
+    def _check_running(self) -> None:
+        if self._thread is None or self._stopping:
+            raise WriterStopped("写入线程未运行 / the batch writer is not running")
 
     def _run(self) -> None:
         while True:
@@ -88,32 +131,86 @@ class BatchWriter:
             self._write(batch)
 
     def _write(self, batch: list[_Item]) -> None:
-        results: list[tuple[_Item, bool, Any]] = []
-        try:
-            with self._uow_factory() as uow:
-                for item in batch:
-                    if not item.future.set_running_or_notify_cancel():
-                        continue
-                    savepoint = uow.session.begin_nested()
+        items = [item for item in batch if item.start()]
+        if not items:
+            return
+        isolated: set[int] = set(range(len(items))) if self._isolate_all else set()
+        while True:
+            try:
+                outcomes = self._attempt(items, isolated)
+            except Exception as exc:  # the commit itself failed: nothing of this batch is durable
+                log.exception("batch of %d writes failed to commit", len(items))
+                self._rolled_back()
+                _resolve([(item, False, exc) for item in items])
+                return
+            if outcomes is not None:
+                break
+            self.retries += 1
+            self._rolled_back()
+        self._isolate_all = any(not ok for _, ok, _ in outcomes)
+        self.batches += 1
+        self.items += len(items)
+        _resolve(outcomes)
+
+    def _attempt(self, items: list[_Item], isolated: set[int]) -> list[Outcome] | None:
+        """Run and commit the batch; None (rolled back, ``isolated`` grown) when an item outside a SAVEPOINT failed."""
+        outcomes: list[Outcome] = []
+        with self._uow_factory() as uow:
+            for index, item in enumerate(items):
+                if index not in isolated:
                     try:
                         value = item.work(uow)
-                        savepoint.commit()
-                        results.append((item, True, value))
-                    except Exception as exc:  # the item's own failure: roll back only its savepoint
-                        if savepoint.is_active:
-                            savepoint.rollback()
-                        results.append((item, False, exc))
-                uow.commit()
-        except Exception as exc:  # the commit itself failed: nothing of this batch is durable
-            log.exception("batch of %d writes failed to commit", len(batch))
-            for item in batch:
-                if item.future.running():
-                    item.future.set_exception(exc)
-            return
-        self.batches += 1
-        self.items += len(batch)
-        for item, ok, value in results:
+                    except Exception:  # its writes may be half done: run the batch again, isolating it
+                        if isolated:
+                            isolated.update(range(len(items)))
+                        else:
+                            isolated.add(index)
+                        return None  # leaving the unit of work rolls the transaction back
+                    outcomes.append((item, True, value))
+                    continue
+                savepoint = uow.session.begin_nested()
+                try:
+                    value = item.work(uow)
+                    savepoint.commit()
+                    outcomes.append((item, True, value))
+                except Exception as exc:  # the item's own failure: roll back only its savepoint
+                    if savepoint.is_active:
+                        savepoint.rollback()
+                    outcomes.append((item, False, exc))
+            uow.commit()
+        return outcomes
+
+    def _rolled_back(self) -> None:
+        for listener in self._rollback_listeners:
+            try:
+                listener()
+            except Exception:
+                log.exception("rollback listener failed")
+
+
+def _resolve(outcomes: list[Outcome]) -> None:
+    """Hand the results over: threads directly, each event loop once for all of its waiters."""
+    per_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
+    for outcome in outcomes:
+        item, ok, value = outcome
+        if item.future is not None:
             if ok:
                 item.future.set_result(value)
             else:
                 item.future.set_exception(value)
+        elif item.loop is not None:
+            per_loop.setdefault(item.loop, []).append(outcome)
+    for loop, waiting in per_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, waiting)
+
+
+def _settle(outcomes: list[Outcome]) -> None:
+    for item, ok, value in outcomes:
+        waiter = item.waiter
+        if waiter is None or waiter.done():  # cancelled while the batch ran
+            continue
+        if ok:
+            waiter.set_result(value)
+        else:
+            waiter.set_exception(value)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
+
+BUSY_TIMEOUT_S = 30.0
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -20,7 +25,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", BUSY_TIMEOUT_S)
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -30,18 +35,45 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of
             # deadlocking on a read-to-write upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            begin_immediate(conn.connection.driver_connection)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def begin_immediate(dbapi_conn: sqlite3.Connection, timeout_s: float = BUSY_TIMEOUT_S) -> None:
+    """``BEGIN IMMEDIATE``, waiting up to ``timeout_s`` for another writer by polling every 0.2 to 2 ms.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10 … 100 ms between attempts, so a waiter wakes on average
+    many milliseconds after the lock was released. The hub's batch writer holds the lock for a few
+    milliseconds at a time, and whoever waits for it (another worker's writer, a credentials look-up on
+    the event loop) should get it as soon as it is free. Statements inside the transaction keep the
+    busy timeout; only this first lock is polled.
+    """
+    dbapi_conn.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + timeout_s
+        pause = 0.0002
+        while True:
+            try:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                busy = getattr(exc, "sqlite_errorcode", sqlite3.SQLITE_BUSY) == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() > deadline:
+                    raise sa_exc.OperationalError("BEGIN IMMEDIATE", (), exc) from exc
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.002)
+    finally:
+        dbapi_conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
 
 
 def backend_name(url: str) -> str:

@@ -75,6 +75,11 @@ class Hub:
         self.clock = clock
         self.throttle = throttle or FailureThrottle()
         self.connectors = ConnectorCache()
+        # A rolled-back batch may have cached the pk of a connector it created; PostgreSQL will not reuse it.
+        writer.on_rollback(self._forget_connectors)
+
+    def _forget_connectors(self) -> None:
+        self.connectors = ConnectorCache()
 
     def receiver(self) -> Receiver:
         handlers: dict[str, Handler] = {
@@ -106,9 +111,12 @@ class Hub:
         while True:
             await asyncio.sleep(every_s)
             now = self.clock()
-            horizon = now - 2 * DEFAULT_FRESHNESS_WINDOW
+
+            def purge(uow: SqlUnitOfWork, now: datetime = now) -> None:
+                uow.hub.purge_expired(now, now - 2 * DEFAULT_FRESHNESS_WINDOW)
+
             try:
-                await self.writer.run(lambda uow, now=now, horizon=horizon: uow.hub.purge_expired(now, horizon))
+                await self.writer.run(purge)
             except Exception:  # housekeeping must never take the server down; the next round retries
                 log.exception("hub housekeeping failed")
 

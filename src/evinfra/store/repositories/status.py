@@ -1,13 +1,23 @@
-"""Connector state: the current value plus history as (state, start, end) intervals."""
+"""Connector state: the current value plus history as (state, start, end) intervals.
+
+:meth:`StatusRepository.apply` runs for every status notification the hub acknowledges, so it speaks
+SQL through the session's connection with statements built once (SQLAlchemy's compiled cache is hit on
+every call) instead of loading ORM objects: the ORM unit of work cost several times what the statements
+themselves cost. The repository never puts connector-state or interval objects into the session's
+identity map, and expires a connector that is already there after changing its state, so ORM readers in
+the same transaction never see stale values.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from evinfra.domain.status import ConnectorState, Occupancy, OperationalState, StatusInterval
 from evinfra.store.rows import ConnectorRow, ConnectorStatusIntervalRow
@@ -30,9 +40,64 @@ class StatusReport:
     raw_status: int | None = None
 
 
+_CONNECTORS = cast(Table, ConnectorRow.__table__)
+_INTERVALS = cast(Table, ConnectorStatusIntervalRow.__table__)
+_C = _CONNECTORS.c
+_I = _INTERVALS.c
+_STATE_ATTRS = [
+    "state_operational",
+    "state_occupancy",
+    "state_since",
+    "state_reported_at",
+    "state_report_seq",
+    "state_received_at",
+]
+
+# --- statements, built once -----------------------------------------------------------------------
+_SELECT_STATE = select(
+    _C.state_operational, _C.state_occupancy, _C.state_since, _C.state_reported_at, _C.state_report_seq
+).where(_C.pk == bindparam("p_pk"))
+_LOCK_STATE = _SELECT_STATE.with_for_update()  # PostgreSQL: row lock; SQLite: BEGIN IMMEDIATE already serialises
+_SET_STATE = (
+    update(_CONNECTORS)
+    .where(_C.pk == bindparam("p_pk"))
+    .values(
+        state_operational=bindparam("p_operational"),
+        state_occupancy=bindparam("p_occupancy"),
+        state_since=bindparam("p_since", type_=_C.state_since.type),
+        state_reported_at=bindparam("p_reported_at", type_=_C.state_reported_at.type),
+        state_report_seq=bindparam("p_seq"),
+        state_received_at=bindparam("p_received_at", type_=_C.state_received_at.type),
+    )
+)
+_AT = bindparam("p_at", type_=_I.started_at.type)
+_CLOSE_OPEN = (
+    update(_INTERVALS)
+    .where(_I.connector_pk == bindparam("p_pk"), _I.ended_at.is_(None))
+    .values(ended_at=case((_I.started_at > _AT, _I.started_at), else_=_AT))  # max(at, started_at)
+)
+_INSERT_INTERVAL = insert(_INTERVALS)
+_CONTAINING = (
+    select(_I.pk, _I.operational, _I.occupancy, _I.started_at, _I.ended_at)
+    .where(_I.connector_pk == bindparam("p_pk"), _I.started_at <= bindparam("p_at", type_=_I.started_at.type))
+    .order_by(_I.started_at.desc(), _I.pk.desc())
+    .limit(1)
+)
+_FIRST_START = select(_I.started_at).where(_I.connector_pk == bindparam("p_pk")).order_by(_I.started_at).limit(1)
+_SET_END = (
+    update(_INTERVALS)
+    .where(_I.pk == bindparam("p_interval_pk"))
+    .values(ended_at=bindparam("p_end", type_=_I.ended_at.type))
+)
+
+
 class StatusRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def _conn(self) -> Connection:
+        self.session.flush()  # ORM writes pending in this transaction must be visible to the SQL below
+        return self.session.connection()
 
     def apply(self, report: StatusReport, received_at: datetime) -> Applied:
         """Fold a report into current state and history.
@@ -41,121 +106,121 @@ class StatusRepository:
         an earlier one is spliced into history at its own time and leaves the current state alone; an
         identical one changes nothing, so operators may safely retry.
         """
-        conn = self.session.get(ConnectorRow, report.connector_pk, with_for_update=True)
+        db = self._conn()
+        pk = report.connector_pk
+        conn = db.execute(_LOCK_STATE, {"p_pk": pk}).one_or_none()
         if conn is None:
-            raise LookupError(f"connector pk {report.connector_pk} does not exist")
+            raise LookupError(f"connector pk {pk} does not exist")
         key = (report.reported_at, report.seq)
         stored = None if conn.state_reported_at is None else (conn.state_reported_at, conn.state_report_seq)
-        same_state = (conn.state_operational, conn.state_occupancy) == (
-            report.state.operational.value,
-            report.state.occupancy.value,
-        )
+        operational, occupancy = report.state.operational.value, report.state.occupancy.value
+        same_state = (conn.state_operational, conn.state_occupancy) == (operational, occupancy)
         if stored is not None and key == stored:
             return Applied.DUPLICATE
         if stored is None or key > stored:
-            if not same_state or conn.state_since is None:
-                self._close_open(conn.pk, report.reported_at)
-                self._open(report, report.reported_at, None)
-                conn.state_operational = report.state.operational.value
-                conn.state_occupancy = report.state.occupancy.value
-                conn.state_since = report.reported_at
-            conn.state_reported_at, conn.state_report_seq = key
-            conn.state_received_at = received_at
-            self.session.flush()
+            since = conn.state_since
+            if not same_state or since is None:
+                db.execute(_CLOSE_OPEN, {"p_pk": pk, "p_at": report.reported_at})
+                self._open(db, pk, operational, occupancy, report.raw_status, report.reported_at, None)
+                since = report.reported_at
+            db.execute(
+                _SET_STATE,
+                {
+                    "p_pk": pk,
+                    "p_operational": operational,
+                    "p_occupancy": occupancy,
+                    "p_since": since,
+                    "p_reported_at": report.reported_at,
+                    "p_seq": report.seq,
+                    "p_received_at": received_at,
+                },
+            )
+            self._expire_connector(pk)
             return Applied.CURRENT
-        return self._splice(conn, report)
+        return self._splice(db, conn, report)
 
-    def _close_open(self, connector_pk: int, at: datetime) -> None:
-        for row in self.session.scalars(
-            select(ConnectorStatusIntervalRow).where(
-                ConnectorStatusIntervalRow.connector_pk == connector_pk, ConnectorStatusIntervalRow.ended_at.is_(None)
-            )
-        ):
-            row.ended_at = max(at, row.started_at)
-
-    def _open(self, report: StatusReport, start: datetime, end: datetime | None) -> None:
-        self.session.add(
-            ConnectorStatusIntervalRow(
-                connector_pk=report.connector_pk,
-                operational=report.state.operational.value,
-                occupancy=report.state.occupancy.value,
-                raw_status=report.raw_status,
-                started_at=start,
-                ended_at=end,
-            )
+    @staticmethod
+    def _open(
+        db: Connection,
+        pk: int,
+        operational: str,
+        occupancy: str,
+        raw_status: int | None,
+        start: datetime,
+        end: datetime | None,
+    ) -> None:
+        db.execute(
+            _INSERT_INTERVAL,
+            {
+                "connector_pk": pk,
+                "operational": operational,
+                "occupancy": occupancy,
+                "raw_status": raw_status,
+                "started_at": start,
+                "ended_at": end,
+            },
         )
 
-    def _splice(self, conn: ConnectorRow, report: StatusReport) -> Applied:
+    def _expire_connector(self, pk: int) -> None:
+        """A ConnectorRow another repository loaded in this session must not keep the old state."""
+        loaded = self.session.identity_map.get(identity_key(ConnectorRow, pk))
+        if loaded is not None:
+            self.session.expire(loaded, _STATE_ATTRS)
+
+    def _splice(self, db: Connection, conn: Any, report: StatusReport) -> Applied:
         """Insert a late report: it holds from its time until the next known change."""
-        t = report.reported_at
-        containing = self.session.scalar(
-            select(ConnectorStatusIntervalRow)
-            .where(ConnectorStatusIntervalRow.connector_pk == conn.pk, ConnectorStatusIntervalRow.started_at <= t)
-            .order_by(ConnectorStatusIntervalRow.started_at.desc(), ConnectorStatusIntervalRow.pk.desc())
-            .limit(1)
-        )
+        pk, t = report.connector_pk, report.reported_at
+        operational, occupancy = report.state.operational.value, report.state.occupancy.value
+        containing = db.execute(_CONTAINING, {"p_pk": pk, "p_at": t}).one_or_none()
         if containing is None:  # before the first thing we know
-            first = self.session.scalar(
-                select(ConnectorStatusIntervalRow.started_at)
-                .where(ConnectorStatusIntervalRow.connector_pk == conn.pk)
-                .order_by(ConnectorStatusIntervalRow.started_at)
-                .limit(1)
-            )
-            self._open(report, t, first)
-            self.session.flush()
+            first = db.execute(_FIRST_START, {"p_pk": pk}).scalar_one_or_none()
+            self._open(db, pk, operational, occupancy, report.raw_status, t, first)
             return Applied.HISTORY
-        if (containing.operational, containing.occupancy) == (
-            report.state.operational.value,
-            report.state.occupancy.value,
-        ):
+        if (containing.operational, containing.occupancy) == (operational, occupancy):
             return Applied.DUPLICATE
         old_end = containing.ended_at
         if containing.started_at == t:  # same instant: the later-sequenced report already won
             return Applied.DUPLICATE
-        containing.ended_at = t
+        db.execute(_SET_END, {"p_interval_pk": containing.pk, "p_end": t})
         if old_end is None:
             # The open interval: the current state was last confirmed at state_reported_at.
             confirmed = conn.state_reported_at or t
-            self._open(report, t, confirmed)
-            current = StatusReport(conn.pk, _state(conn), confirmed, conn.state_report_seq)
-            self._open(current, confirmed, None)
+            self._open(db, pk, operational, occupancy, report.raw_status, t, confirmed)
+            self._open(db, pk, conn.state_operational, conn.state_occupancy, None, confirmed, None)
         else:
-            self._open(report, t, old_end)
-        self.session.flush()
+            self._open(db, pk, operational, occupancy, report.raw_status, t, old_end)
         return Applied.HISTORY
 
     def current(self, connector_pk: int) -> tuple[ConnectorState, datetime | None, datetime | None]:
         """(state, since, last report time) of one connector."""
-        conn = self.session.get(ConnectorRow, connector_pk)
+        conn = self._conn().execute(_SELECT_STATE, {"p_pk": connector_pk}).one_or_none()
         if conn is None:
             raise LookupError(f"connector pk {connector_pk} does not exist")
-        return _state(conn), conn.state_since, conn.state_reported_at
+        return _state(conn.state_operational, conn.state_occupancy), conn.state_since, conn.state_reported_at
 
     def history(
         self, connector_pk: int, start: datetime | None = None, end: datetime | None = None
     ) -> list[StatusInterval]:
         """Intervals overlapping [start, end), oldest first."""
-        query = select(ConnectorStatusIntervalRow, ConnectorRow.operator_id, ConnectorRow.connector_id).join(
-            ConnectorRow, ConnectorRow.pk == ConnectorStatusIntervalRow.connector_pk
+        query = select(_I.operational, _I.occupancy, _I.started_at, _I.ended_at, _C.operator_id, _C.connector_id).join(
+            _CONNECTORS, _C.pk == _I.connector_pk
         )
-        query = query.where(ConnectorStatusIntervalRow.connector_pk == connector_pk)
+        query = query.where(_I.connector_pk == connector_pk)
         if end is not None:
-            query = query.where(ConnectorStatusIntervalRow.started_at < end)
+            query = query.where(_I.started_at < end)
         if start is not None:
-            query = query.where(
-                (ConnectorStatusIntervalRow.ended_at.is_(None)) | (ConnectorStatusIntervalRow.ended_at > start)
-            )
-        query = query.order_by(ConnectorStatusIntervalRow.started_at, ConnectorStatusIntervalRow.pk)
+            query = query.where((_I.ended_at.is_(None)) | (_I.ended_at > start))
+        query = query.order_by(_I.started_at, _I.pk)
         return [
             StatusInterval(
-                connector_key=(operator_id, connector_id),
-                state=ConnectorState(OperationalState(row.operational), Occupancy(row.occupancy)),
+                connector_key=(row.operator_id, row.connector_id),
+                state=_state(row.operational, row.occupancy),
                 start=row.started_at,
                 end=row.ended_at,
             )
-            for row, operator_id, connector_id in self.session.execute(query)
+            for row in self._conn().execute(query)
         ]
 
 
-def _state(conn: ConnectorRow) -> ConnectorState:
-    return ConnectorState(OperationalState(conn.state_operational), Occupancy(conn.state_occupancy))
+def _state(operational: str, occupancy: str) -> ConnectorState:
+    return ConnectorState(OperationalState(operational), Occupancy(occupancy))

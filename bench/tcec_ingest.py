@@ -1,0 +1,609 @@
+"""T/CEC 102 ingest benchmark: durable notification_stationStatus per second against a real `evinfra serve`.
+
+    .venv/bin/python bench/tcec_ingest.py [--seconds 20] [--operators 20] [--concurrency 64] [--workers 1]
+
+Everything happens in a temporary data directory on the embedded SQLite store (default durability:
+WAL + synchronous=FULL): `evinfra db upgrade`, `evinfra operator add --json` per operator, stations
+registered through the protocol (notification_stationInfo), then the server is started as a subprocess
+and driven over HTTP/1.1 keep-alive on loopback with fully sealed envelopes (AES-128-CBC + HMAC-MD5, a
+unique envelope per request). Only Ret 0 answers count; the response Sig is verified on a sample. The
+same server's no-op `POST /livez` rate is measured with the same client, and the store is checked
+afterwards: every acknowledged envelope must be in it. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from evinfra.protocols.tcec.crypto import KeySet
+from evinfra.protocols.tcec.envelope import SEQ_MAX, parse_response, seal_request, verify_response
+from evinfra.protocols.tcec.ret import Ret
+from evinfra.scenario.simulator import OperatorClient, SimOperator, status_payload
+
+HOST = "127.0.0.1"  # loopback only
+BASE_PATH = "/evcs/v1"
+STATUS_CODES = (0, 1, 2, 3, 4, 255)
+FRESHNESS_BUDGET_S = 240  # envelopes are sealed before the run; the hub accepts TimeStamps within ±5 min
+SIG_SAMPLE_EVERY = 25  # verify the response Sig on one answer in this many
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+
+def evinfra_cmd() -> list[str]:
+    script = Path(sys.executable).with_name("evinfra")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "evinfra.cli"]
+
+
+def server_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVINFRA_")}
+    env["EVINFRA_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def run_cli(args: list[str], data_dir: Path, timeout: float = 120) -> str:
+    done = subprocess.run(
+        [*evinfra_cmd(), *args],
+        env=server_env(data_dir),
+        cwd=data_dir,  # no stray .env from the caller's directory
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"evinfra {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (uvicorn workers when --workers > 1)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(children.get(p, []))
+    return found
+
+
+def _session_of(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2 :].split()[3])  # field 6: session id
+
+
+def _status_kib(pid: int, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Sum of VmHWM (peak resident set) over the server process and its children."""
+    return sum(_status_kib(p, "VmHWM") for p in descendants(pid)) / 1024
+
+
+def machine_busy_seconds() -> float:
+    """CPU time spent by everything on the machine (all cores), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of the server process tree (live processes only)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in descendants(pid):
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+class Server:
+    """`evinfra serve` as a subprocess in its own session; always stopped by ``stop()``."""
+
+    def __init__(self, data_dir: Path, port: int, workers: int) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.workers = workers
+        self.log_path = data_dir / "server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [*evinfra_cmd(), "serve", "--host", HOST, "--port", str(self.port), "--workers", str(self.workers)],
+                env=server_env(self.data_dir),
+                cwd=self.data_dir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(f"http://{HOST}:{self.port}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server not healthy after {timeout:.0f} s:\n{self.log_tail()}")
+            time.sleep(0.2)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        members = [p for p in descendants(proc.pid) if p != proc.pid]  # uvicorn workers, if any
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(15)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        for pid in members:  # still alive and still in the session we created: kill it
+            if _session_of(pid) == proc.pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+# --- setup --------------------------------------------------------------------------------------
+
+
+def onboard(data_dir: Path, count: int) -> list[SimOperator]:
+    """`evinfra operator add --json` per operator (the first alone: it creates the master key)."""
+
+    def add(i: int) -> SimOperator:
+        operator_id = f"MB{i:07d}"
+        wire = json.loads(
+            run_cli(["operator", "add", "--operator-id", operator_id, "--name", f"基准运营商{i}", "--json"], data_dir)
+        )
+        keys = KeySet(wire["OperatorSecret"], wire["DataSecret"], wire["DataSecretIV"], wire["SigSecret"])
+        return SimOperator.generate(operator_id, keys, seed=i, stations=3)
+
+    first = add(1)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return [first, *pool.map(add, range(2, count + 1))]
+
+
+def register(base_url: str, operators: list[SimOperator]) -> dict[str, str]:
+    """notification_stationInfo for every station; returns each operator's AccessToken."""
+    tokens: dict[str, str] = {}
+    with httpx.Client(timeout=30) as http:
+        for op in operators:
+            client = OperatorClient(op, base_url, http=http)
+            for result in client.register_stations():
+                if result.ret != Ret.OK:
+                    raise RuntimeError(f"{op.operator_id}: stationInfo refused: Ret {result.ret} {result.msg}")
+            tokens[op.operator_id] = client.query_token()
+    return tokens
+
+
+# --- the pre-sealed load ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Envelope:
+    op: int  # index into the operator list
+    connector_id: str
+    status: int
+    timestamp: str
+    seq: int
+    sig: str
+    request: bytes  # the whole HTTP/1.1 request
+
+
+class Sealer:
+    """Unique envelopes: per operator, Seq counts 1..9999 within a TimeStamp second (then the next second)."""
+
+    def __init__(self, operators: list[SimOperator], tokens: dict[str, str], port: int, seed: int) -> None:
+        self.operators = operators
+        self.connectors = [[c.connector_id for c in op.connectors()] for op in operators]
+        self.heads = [
+            (
+                f"POST {BASE_PATH}/notification_stationStatus HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+                f"Content-Type: application/json;charset=utf-8\r\nAuthorization: Bearer {tokens[op.operator_id]}\r\n"
+            ).encode()
+            for op in operators
+        ]
+        self.clock: list[tuple[datetime, int]] = [(datetime.fromtimestamp(0, UTC), 0)] * len(operators)
+        self.rng = random.Random(seed)
+        self.count = 0
+
+    def seal(self) -> Envelope:
+        i = self.rng.randrange(len(self.operators))
+        op = self.operators[i]
+        connector_id = self.rng.choice(self.connectors[i])
+        status = self.rng.choice(STATUS_CODES)
+        now = datetime.now(UTC).replace(microsecond=0)
+        second, n = self.clock[i]
+        if now > second:
+            second, n = now, 0
+        if n >= SEQ_MAX:
+            second, n = second + timedelta(seconds=1), 0
+        self.clock[i] = (second, n + 1)
+        env = seal_request(op.operator_id, status_payload(connector_id, status), op.keys, second, n + 1)
+        body = json.dumps(env.to_wire(), separators=(",", ":")).encode()
+        request = self.heads[i] + b"Content-Length: %d\r\n\r\n" % len(body) + body
+        self.count += 1
+        return Envelope(i, connector_id, status, env.timestamp, n + 1, env.sig, request)
+
+
+class Feed:
+    """Hands out pre-sealed envelopes; seals on the fly (counted) if the pool runs dry."""
+
+    def __init__(self, sealer: Sealer, pool: list[Envelope]) -> None:
+        self.sealer = sealer
+        self._pool: Iterator[Envelope] = iter(pool)
+        self.live_sealed = 0
+
+    def __call__(self) -> Envelope:
+        env = next(self._pool, None)
+        if env is None:
+            self.live_sealed += 1
+            env = self.sealer.seal()
+        return env
+
+
+# --- the client ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PhaseResult:
+    ok: int = 0
+    refused: int = 0  # answered, but not Ret 0 / not HTTP 200
+    errors: int = 0  # transport failures
+    sig_checked: int = 0
+    sig_bad: int = 0
+    latencies: list[float] = field(default_factory=list)
+    acked: list[Envelope] = field(default_factory=list)
+    refusals: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+    machine_cpu: float = 0.0  # everything, including processes that are neither server nor load generator
+
+    def rate(self) -> float:
+        return self.ok / self.elapsed if self.elapsed else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes, bool]:
+    """One HTTP/1.1 request/response on a keep-alive connection: (status, body, server wants close)."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    length = 0
+    close = False
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        lname = name.strip().lower()
+        if lname == b"content-length":
+            length = int(value)
+        elif lname == b"connection" and value.strip().lower() == b"close":
+            close = True
+        elif lname == b"transfer-encoding":
+            raise RuntimeError("chunked responses are not expected from this server")
+    body = await reader.readexactly(length) if length else b""
+    return status, body, close
+
+
+async def run_phase(
+    port: int,
+    concurrency: int,
+    seconds: float,
+    next_request: Callable[[], tuple[bytes, Envelope | None]],
+    check: Callable[[int, bytes, Envelope | None, PhaseResult, bool], None],
+    server_pid: int,
+) -> PhaseResult:
+    result = PhaseResult()
+    cpu0, scpu0, mcpu0 = time.process_time(), cpu_seconds(server_pid), machine_busy_seconds()
+    start = time.perf_counter()
+    deadline = start + seconds
+    last_done = start
+    counter = 0
+
+    async def worker() -> None:
+        nonlocal last_done, counter
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            while time.perf_counter() < deadline:
+                request, env = next_request()
+                t0 = time.perf_counter()
+                try:
+                    status, body, close = await _exchange(reader, writer, request)
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+                    result.errors += 1
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(HOST, port)
+                    continue
+                t1 = time.perf_counter()
+                result.latencies.append(t1 - t0)
+                last_done = max(last_done, t1)
+                counter += 1
+                check(status, body, env, result, counter % SIG_SAMPLE_EVERY == 0)
+                if close:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(HOST, port)
+        finally:
+            writer.close()
+
+    # Bounded even if the server hangs: a worker that is still waiting long after the deadline is cancelled.
+    await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))), timeout=seconds + 60)
+    result.elapsed = last_done - start
+    result.client_cpu = time.process_time() - cpu0
+    result.server_cpu = cpu_seconds(server_pid) - scpu0
+    result.machine_cpu = machine_busy_seconds() - mcpu0
+    return result
+
+
+def check_notification(keys: list[KeySet]) -> Callable[[int, bytes, Envelope | None, PhaseResult, bool], None]:
+    def check(status: int, body: bytes, env: Envelope | None, result: PhaseResult, sample: bool) -> None:
+        assert env is not None
+        answer = json.loads(body) if status == 200 else {}
+        if answer.get("Ret") == Ret.OK:
+            if sample:
+                result.sig_checked += 1
+                try:
+                    verify_response(parse_response(body), keys[env.op])
+                except Exception:
+                    result.sig_bad += 1
+                    result.refused += 1
+                    return
+            result.ok += 1
+            result.acked.append(env)
+        else:
+            result.refused += 1
+            reason = f"HTTP {status}" if status != 200 else f"Ret {answer.get('Ret')}: {answer.get('Msg', '')[:60]}"
+            result.refusals[reason] = result.refusals.get(reason, 0) + 1
+
+    return check
+
+
+def check_noop(status: int, body: bytes, env: Envelope | None, result: PhaseResult, sample: bool) -> None:
+    if status == 200:
+        result.ok += 1
+    else:
+        result.refused += 1
+
+
+# --- the store ----------------------------------------------------------------------------------
+
+
+def verify_store(db_path: Path, operators: list[SimOperator], acked: list[Envelope]) -> dict[str, int]:
+    """Every acknowledged envelope is recorded (replay guard) and reflected in its connector's state."""
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        seen = set(con.execute("SELECT operator_id, sig FROM seen_envelopes"))
+        state = {
+            (op, cid): (at, seq)
+            for op, cid, at, seq in con.execute(
+                "SELECT operator_id, connector_id, state_reported_at, state_report_seq FROM connectors"
+            )
+        }
+        intervals = con.execute("SELECT count(*) FROM connector_status_intervals").fetchone()[0]
+    finally:
+        con.close()
+    missing = stale = 0
+    latest: dict[tuple[str, str], tuple[datetime, int]] = {}
+    for env in acked:
+        op_id = operators[env.op].operator_id
+        if (op_id, env.sig.upper()) not in seen:
+            missing += 1
+        sent = datetime.strptime(env.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC) - timedelta(hours=8)
+        key = (op_id, env.connector_id)
+        latest[key] = max(latest.get(key, (sent, env.seq)), (sent, env.seq))
+    for key, want in latest.items():
+        at, seq = state.get(key, (None, None))
+        if at is None or (datetime.fromisoformat(at).replace(tzinfo=UTC), seq) < want:
+            stale += 1
+    return {
+        "acked": len(acked),
+        "missing": missing,
+        "connectors_acked": len(latest),
+        "connectors_stale": stale,
+        "intervals": intervals,
+    }
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def print_report(
+    args: argparse.Namespace, notif: PhaseResult, noop: PhaseResult, rss: float, store: dict[str, int], live: int
+) -> None:
+    ratio = notif.rate() / noop.rate() if noop.rate() else float("nan")
+    cores = os.cpu_count() or 1
+    print()
+    print(
+        f"T/CEC ingest benchmark: {args.operators} operators, {args.concurrency} connections, "
+        f"{args.workers} worker(s), {args.seconds:g} s, SQLite WAL synchronous=FULL (the default), {cores} CPUs"
+    )
+    rows = [
+        ("notifications/s (Ret 0, durable)", f"{notif.rate():,.0f}"),
+        ("latency p50 [ms]", f"{notif.pct(0.50):.1f}"),
+        ("latency p99 [ms]", f"{notif.pct(0.99):.1f}"),
+        ("server peak RSS [MiB]", f"{rss:.0f}"),
+        ("no-op POST /livez req/s", f"{noop.rate():,.0f}"),
+        ("ratio notifications / no-op", f"{ratio:.2f}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    rule = "+" + "-" * (width + 2) + "+" + "-" * 12 + "+"
+    print(rule)
+    for name, value in rows:
+        print(f"| {name:<{width}} | {value:>10} |")
+    print(rule)
+    goal = notif.rate() >= 1500 and ratio >= 0.5
+    print(f"goal (>= 1,500/s and ratio >= 0.5): {'met' if goal else 'MISSED'}")
+    print(
+        f"notifications: {notif.ok} acked, {notif.refused} refused, {notif.errors} transport errors in "
+        f"{notif.elapsed:.1f} s; response Sig verified on {notif.sig_checked} answers ({notif.sig_bad} bad); "
+        f"{live} envelopes had to be sealed during the run"
+    )
+    if notif.refusals:
+        print(f"refusals: {notif.refusals}")
+    for name, phase in (("notifications", notif), ("no-op", noop)):
+        other = max(0.0, phase.machine_cpu - phase.server_cpu - phase.client_cpu)
+        print(
+            f"cpu during {name} [cores]: server {phase.server_cpu / phase.elapsed:.2f}, "
+            f"load generator {phase.client_cpu / phase.elapsed:.2f}, "
+            f"other processes {other / phase.elapsed:.2f} (of {cores})"
+        )
+    print(
+        f"store: {store['acked'] - store['missing']}/{store['acked']} acknowledged envelopes recorded, "
+        f"{store['connectors_acked'] - store['connectors_stale']}/{store['connectors_acked']} connectors at or "
+        f"past their last acknowledged report, {store['intervals']} status intervals"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20, help="timed notification phase [s]")
+    parser.add_argument("--operators", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=64, help="keep-alive connections")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--noop-seconds", type=float, default=None, help="timed /livez phase (default: min(10, --seconds))"
+    )
+    parser.add_argument("--warmup", type=float, default=2, help="untimed warm-up before each phase [s]")
+    parser.add_argument("--pool-rate", type=int, default=3500, help="envelopes pre-sealed per timed second")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    args = parser.parse_args(argv)
+    if not 0 < args.seconds + args.warmup <= FRESHNESS_BUDGET_S - 30:
+        parser.error(f"--seconds + --warmup must stay under {FRESHNESS_BUDGET_S - 30} s (TimeStamp freshness window)")
+    if not 1 <= args.operators <= 999 or args.concurrency < 1 or args.workers < 1:
+        parser.error("need 1..999 operators, concurrency ≥ 1, workers ≥ 1")
+    noop_seconds = args.noop_seconds if args.noop_seconds is not None else min(10.0, args.seconds)
+
+    data_dir = Path(tempfile.mkdtemp(prefix="evinfra-bench-"))
+    server = Server(data_dir, free_port(), args.workers)
+    try:
+        t = time.monotonic()
+        run_cli(["db", "upgrade"], data_dir)
+        operators = onboard(data_dir, args.operators)
+        print(f"setup: store migrated, {len(operators)} operators onboarded via CLI ({time.monotonic() - t:.1f} s)")
+        server.start()
+        base_url = f"http://{HOST}:{server.port}{BASE_PATH}"
+        tokens = register(base_url, operators)
+        n_conn = sum(len(op.connectors()) for op in operators)
+        n_sta = sum(len(op.stations) for op in operators)
+        print(f"setup: {n_sta} stations / {n_conn} connectors registered via notification_stationInfo")
+
+        sealer = Sealer(operators, tokens, server.port, args.seed)
+        t = time.perf_counter()
+        pool = [sealer.seal() for _ in range(int((args.seconds + args.warmup) * args.pool_rate))]
+        print(f"setup: {len(pool)} envelopes sealed in {time.perf_counter() - t:.1f} s (before the timed phase)")
+        feed = Feed(sealer, pool)
+        keys = [op.keys for op in operators]
+
+        def next_status() -> tuple[bytes, Envelope | None]:
+            env = feed()
+            return env.request, env
+
+        noop_request = f"POST /livez HTTP/1.1\r\nHost: {HOST}:{server.port}\r\nContent-Length: 0\r\n\r\n".encode()
+        assert server.proc is not None
+        pid = server.proc.pid
+
+        async def drive() -> tuple[PhaseResult, PhaseResult, PhaseResult, float]:
+            check = check_notification(keys)
+            warm = await run_phase(server.port, args.concurrency, args.warmup, next_status, check, pid)
+            notif = await run_phase(server.port, args.concurrency, args.seconds, next_status, check, pid)
+            rss = peak_rss_mib(pid)
+            await run_phase(
+                server.port, args.concurrency, min(args.warmup, 1.0), lambda: (noop_request, None), check_noop, pid
+            )
+            noop = await run_phase(
+                server.port, args.concurrency, noop_seconds, lambda: (noop_request, None), check_noop, pid
+            )
+            return warm, notif, noop, rss
+
+        try:
+            import uvloop
+
+            loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
+        except ImportError:  # pragma: no cover
+            loop_factory = None
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            warm, notif, noop, rss = runner.run(drive())
+
+        store = verify_store(data_dir / "evinfra.sqlite3", operators, warm.acked + notif.acked)
+        print_report(args, notif, noop, rss, store, feed.live_sealed)
+        ok = store["missing"] == 0 and store["connectors_stale"] == 0 and notif.sig_bad == 0 and notif.ok > 0
+        if not ok:
+            print("STORE CHECK FAILED: an acknowledged notification is missing from the store")
+        return 0 if ok else 1
+    finally:
+        server.stop()
+        if args.keep:
+            print(f"data kept in {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
