@@ -21,7 +21,8 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 
 
 def get_uow(container: ContainerDep) -> Iterator[SqlUnitOfWork]:
-    with container.new_uow() as uow:
+    """A read-only unit of work: the read API never waits for (or blocks) the hub's writer."""
+    with container.uow.read() as uow:
         yield uow
 
 

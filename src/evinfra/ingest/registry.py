@@ -65,7 +65,7 @@ class OperatorRegistry:
         hit = self._credentials.get(operator_id)
         if hit is not None and hit[0] > now:
             return hit[1]
-        with self._uow() as uow:
+        with self._uow.read() as uow:
             operator = uow.operators.get(operator_id)
             stored = uow.hub.get_keys(operator_id, "in") if operator else None
         creds = (
@@ -93,7 +93,7 @@ class OperatorRegistry:
                 return hit[0]
             self._tokens.pop(digest, None)
             return None
-        with self._uow() as uow:
+        with self._uow.read() as uow:
             owner = uow.hub.token_owner(digest, now)
         with self._lock:
             if owner is None:

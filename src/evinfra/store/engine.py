@@ -12,6 +12,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 BUSY_TIMEOUT_S = 30.0
+# Execution option marking a read-only transaction: on SQLite it begins DEFERRED, so it reads the last
+# committed snapshot without waiting for (or blocking) the writer.
+READ_ONLY = "evinfra_read_only"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -40,9 +43,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of
-            # deadlocking on a read-to-write upgrade.
-            begin_immediate(conn.connection.driver_connection)
+            # Writers: BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of
+            # deadlocking on a read-to-write upgrade. Readers: a deferred BEGIN (WAL snapshot, no lock).
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                begin_immediate(conn.connection.driver_connection)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from evinfra.store.engine import READ_ONLY
 from evinfra.store.repositories.hub import HubRepository
 from evinfra.store.repositories.layers import LayerRepository
 from evinfra.store.repositories.network import NetworkRepository
@@ -29,12 +30,15 @@ class SqlUnitOfWork:
     hub: HubRepository
     layers: LayerRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
         self._session: Session | None = None
+        self.read_only = read_only
 
     def __enter__(self) -> Self:
         self._session = self._session_factory()
+        if self.read_only:  # procure the connection with the option before its transaction begins
+            self._session.connection(execution_options={READ_ONLY: True})
         self.operators = OperatorRepository(self._session)
         self.network = NetworkRepository(self._session)
         self.status = StatusRepository(self._session)
@@ -59,6 +63,8 @@ class SqlUnitOfWork:
         return self._session
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.session.commit()
 
     def rollback(self) -> None:
@@ -74,3 +80,7 @@ class UnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions)
+
+    def read(self) -> SqlUnitOfWork:
+        """A unit of work for queries only: on SQLite it never waits for the writer's lock."""
+        return SqlUnitOfWork(self._sessions, read_only=True)

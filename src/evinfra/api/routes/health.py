@@ -5,12 +5,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from evinfra import __version__
+from evinfra.store.engine import READ_ONLY
 from evinfra.store.migrate import current_revision, head_revision
 
 router = APIRouter(tags=["health"])
 
 
-def livez() -> dict[str, str]:
+async def livez() -> dict[str, str]:
     """The cheapest answer the server can give: the ceiling the ingest benchmark compares against."""
     return {"status": "ok"}
 
@@ -31,7 +32,7 @@ def healthz(request: Request) -> JSONResponse:
     """200 when the store answers and its schema is at the code's head revision, else 503."""
     container = request.app.state.container
     try:
-        with container.engine.connect() as conn:
+        with container.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
             conn.execute(text("SELECT 1"))
         revision = current_revision(container.engine)
     except Exception as exc:  # the health check must answer, whatever the store does

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from evinfra.store.rows import (
@@ -16,6 +18,12 @@ from evinfra.store.rows import (
     QualityFindingRow,
     SeenEnvelopeRow,
 )
+
+# Built once per dialect (SQLAlchemy's compiled cache then serves every call): the replay guard runs for
+# every notification the hub accepts.
+_SEEN: Table = SeenEnvelopeRow.__table__  # type: ignore[assignment]
+_SEEN_PG = pg_insert(_SEEN).on_conflict_do_nothing(index_elements=["operator_id", "sig"]).returning(_SEEN.c.sig)
+_SEEN_SQLITE = sqlite_insert(_SEEN).on_conflict_do_nothing(index_elements=["operator_id", "sig"]).returning(_SEEN.c.sig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +107,15 @@ class HubRepository:
 
     # --- replay guard -------------------------------------------------------------------------
     def first_sighting(self, operator_id: str, sig: str, now: datetime) -> bool:
-        """Record an envelope signature; False when it was seen before (a replay)."""
-        if self.session.get(SeenEnvelopeRow, (operator_id, sig)) is not None:
-            return False
-        self.session.add(SeenEnvelopeRow(operator_id=operator_id, sig=sig, received_at=now))
-        self.session.flush()
-        return True
+        """Record an envelope signature; False when it was seen before (a replay).
+
+        One Core INSERT … ON CONFLICT DO NOTHING: this runs for every notification, and a read-then-add
+        through the ORM cost about a third of the hub's time.
+        """
+        conn = self.session.connection()
+        stmt = _SEEN_PG if conn.dialect.name == "postgresql" else _SEEN_SQLITE
+        row = conn.execute(stmt, {"operator_id": operator_id, "sig": sig, "received_at": now}).first()
+        return row is not None  # RETURNING, not rowcount: psycopg reports -1 for this statement
 
     # --- API keys -----------------------------------------------------------------------------
     def add_api_key(self, key_hash: str, name: str, role: str, now: datetime) -> int:
