@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, NamedTuple
@@ -138,7 +139,7 @@ def load_payload(plaintext: bytes) -> dict[str, Any]:
     except (ValueError, RecursionError) as exc:
         raise TcecError(Ret.BAD_BUSINESS, f"Data解密后不是合法的JSON：{_reason(exc)}", operator_known=True) from None
     if not isinstance(value, dict):
-        raise TcecError(Ret.BAD_BUSINESS, f"Data解密后应为JSON对象，实际为{_json_type(value)}", operator_known=True)
+        raise TcecError(Ret.BAD_BUSINESS, f"Data解密后应为JSON对象，实际为{json_type(value)}", operator_known=True)
     _reject_unstorable_text(value)
     return value
 
@@ -244,7 +245,7 @@ def _load_envelope(raw: bytes, fields: tuple[str, ...]) -> tuple[dict[str, Any],
     except (ValueError, RecursionError) as exc:
         raise TcecError(Ret.BAD_ENVELOPE, f"报文不是合法的JSON：{_reason(exc)}") from None
     if not isinstance(obj, dict):
-        raise TcecError(Ret.BAD_ENVELOPE, f"报文应为JSON对象，实际为{_json_type(obj)}")
+        raise TcecError(Ret.BAD_ENVELOPE, f"报文应为JSON对象，实际为{json_type(obj)}")
     missing = [name for name in fields if name not in obj]
     if missing:
         raise TcecError(Ret.BAD_ENVELOPE, f"缺少必需字段：{','.join(missing)}")
@@ -271,7 +272,7 @@ def _require_str_or_int(obj: dict[str, Any], name: str, deviations: list[Deviati
 
 
 def _field_error(name: str, expected: str, value: object) -> TcecError:
-    return TcecError(Ret.BAD_ENVELOPE, f"字段{name}类型错误：应为{expected}，实际为{_json_type(value)}")
+    return TcecError(Ret.BAD_ENVELOPE, f"字段{name}类型错误：应为{expected}，实际为{json_type(value)}")
 
 
 class _DuplicateKey(ValueError):
@@ -301,7 +302,8 @@ _PAYLOAD_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _ENVELOPE_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
 
 
-def _json_type(value: object) -> str:
+def json_type(value: object) -> str:
+    """The zh-CN name of a JSON value's type, for messages that say what was sent instead."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -312,7 +314,7 @@ def _json_type(value: object) -> str:
         return "字符串"
     if isinstance(value, list):
         return "数组"
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return "对象"
     return type(value).__name__
 

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from evinfra.protocols.tcec.envelope import SHANGHAI
+from evinfra.protocols.tcec.envelope import SHANGHAI, json_type
 
 __all__ = ["Finding", "Findings", "Reader", "Translated", "WireFormatError", "format_datetime"]
 
@@ -112,7 +112,7 @@ class Reader:
     def __init__(self, obj: object, findings: Findings, path: str = "", group: str = "") -> None:
         if not isinstance(obj, Mapping):
             raise WireFormatError(
-                path.rstrip(".") or "<Data>", f"应为JSON对象，实际为{_json_type(obj)}", "not an object"
+                path.rstrip(".") or "<Data>", f"应为JSON对象，实际为{json_type(obj)}", "not an object"
             )
         self.obj: Mapping[str, Any] = obj
         self.findings = findings
@@ -178,7 +178,7 @@ class Reader:
             self.findings.add(self.group + name, "json_number", {key: value})
             return str(value)
         raise self.error(
-            name, f"应为字符串，实际为{_json_type(value)}", f"expected a string, got {_json_type_en(value)}"
+            name, f"应为字符串，实际为{json_type(value)}", f"expected a string, got {_json_type_en(value)}"
         )
 
     # --- numbers --------------------------------------------------------------------------------
@@ -319,7 +319,7 @@ class Reader:
             value = [value]
         if not isinstance(value, list):
             raise self.error(
-                name, f"应为数组，实际为{_json_type(value)}", f"expected an array, got {_json_type_en(value)}"
+                name, f"应为数组，实际为{json_type(value)}", f"expected an array, got {_json_type_en(value)}"
             )
         return [
             Reader(item, self.findings, f"{self.path}{name}[{index}].", f"{self.group}{name}.")
@@ -351,22 +351,6 @@ def _example(value: object) -> str:
 def _echo(value: object) -> str:
     """Sender-controlled text goes back in Msg and into logs: keep it short."""
     return _example(value)
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "布尔值"
-    if isinstance(value, int | float):
-        return "数字"
-    if isinstance(value, str):
-        return "字符串"
-    if isinstance(value, list):
-        return "数组"
-    if isinstance(value, Mapping):
-        return "对象"
-    return type(value).__name__
 
 
 def _json_type_en(value: object) -> str:
