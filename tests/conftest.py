@@ -93,3 +93,27 @@ def uow_factory(engine: Engine) -> UnitOfWorkFactory:
 @pytest.fixture
 def operator() -> Operator:
     return Operator(operator_id="MA0123456", name="太原龙城智迅示例公司", uscc="91140100MA01234567")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = os.environ.get(PG_ENV)
+    shown = make_url(url).render_as_string(hide_password=True) if url else "not set (PostgreSQL half skipped)"
+    return f"evinfra store backends: sqlite, postgresql at {shown}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many store tests ran on each backend, so a CI log shows PostgreSQL was really used."""
+    counts = {"sqlite": {"passed": 0, "failed": 0, "skipped": 0}, "postgres": {"passed": 0, "failed": 0, "skipped": 0}}
+    for outcome in ("passed", "failed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") not in ("call", "setup"):
+                continue
+            if outcome == "passed" and report.when != "call":
+                continue
+            for backend in counts:
+                if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+                    counts[backend][outcome] += 1
+    line = "; ".join(
+        f"{b}: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped" for b, c in counts.items()
+    )
+    terminalreporter.write_line(f"store tests by backend: {line}")
