@@ -8,7 +8,7 @@ and the tests share them:
   :class:`RowError` per problem). Pure: reads the file and the bundled region data, writes nothing.
 * ``load_*`` write valid items in one transaction of the unit of work: villages replace the
   village places (townships are kept), roads and road sites replace the rows of their kind, scenic
-  areas replace the layer, stations are saved through :func:`evinfra.ingest.services.save_station`.
+  areas replace the layer, stations are saved through :func:`evinfra.ingest.services.add_station`.
 
 Rows are numbered as the user sees them: CSV by line number including the header (first data row =
 2), GeoJSON by the 0-based index into ``features``. Coordinates are WGS-84 unless ``crs="gcj02"``
@@ -27,15 +27,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy.orm import Session
 
 from evinfra.domain.connector import Connector
 from evinfra.domain.equipment import Equipment
@@ -47,7 +45,7 @@ from evinfra.domain.operator import OPERATOR_ID
 from evinfra.domain.region import RegionCatalog, check_area_code, check_town_code
 from evinfra.domain.station import Station, StationStatus
 from evinfra.domain.validation import pattern
-from evinfra.ingest.services import save_station
+from evinfra.ingest.services import add_station
 from evinfra.regions.coords import gcj02_to_wgs84
 from evinfra.regions.distance import EARTH_RADIUS_KM, haversine_km
 from evinfra.regions.divisions import DivisionCatalog, shanxi
@@ -1157,36 +1155,9 @@ def load_scenic_areas(areas: Sequence[ScenicArea], uow: SqlUnitOfWork) -> int:
 
 
 def load_stations(trees: Sequence[StationTree], uow: SqlUnitOfWork, now: datetime, regions: RegionCatalog) -> int:
-    """Save every tree through :func:`save_station`, all in one transaction: any failure stores none."""
+    """Save every tree through :func:`add_station`, all in one transaction: any failure stores none."""
     with uow:
-        joined = _Joined(uow)
         for tree in trees:
-            save_station(tree, joined, now, regions)
+            add_station(tree, uow, now, regions)
         uow.commit()
     return len(trees)
-
-
-class _Joined(SqlUnitOfWork):
-    """A unit of work that joins an open one: entering shares its session and ``commit`` only flushes, so a
-    service written for its own transaction becomes one step of the caller's (which commits or rolls back)."""
-
-    def __init__(self, outer: SqlUnitOfWork) -> None:
-        self._outer = outer
-
-    def __enter__(self) -> Self:
-        outer = self._outer
-        self.operators, self.network, self.status = outer.operators, outer.network, outer.status
-        self.sessions, self.hub, self.layers = outer.sessions, outer.hub, outer.layers
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None  # the outer unit of work ends the transaction
-
-    @property
-    def session(self) -> Session:
-        return self._outer.session
-
-    def commit(self) -> None:
-        self._outer.session.flush()

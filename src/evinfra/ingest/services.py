@@ -32,21 +32,26 @@ def set_operator_status(operator_id: str, status: OperatorStatus, uow: SqlUnitOf
 
 
 def save_station(tree: StationTree, uow: SqlUnitOfWork, now: datetime, regions: RegionCatalog) -> int:
-    """Register or update a station with its equipment and connectors.
+    """Register or update a station with its equipment and connectors, in its own transaction."""
+    with uow:
+        pk = add_station(tree, uow, now, regions)
+        uow.commit()
+    return pk
 
-    Region codes are checked against the division catalog here, the last step before the store,
-    so that no row names a county that does not exist.
+
+def add_station(tree: StationTree, uow: SqlUnitOfWork, now: datetime, regions: RegionCatalog) -> int:
+    """The step of :func:`save_station` inside a transaction the caller owns (and commits), e.g. a file import.
+
+    Region codes are checked against the division catalog here, the last step before the store, so that no
+    row names a county that does not exist.
     """
     station = tree.station
     check_area_code("area_code", station.area_code, regions)
     if station.town_code is not None:
         check_town_code("town_code", station.town_code, regions)
-    with uow:
-        if uow.operators.get(station.operator_id) is None:
-            raise DomainValidationError("operator_id", station.operator_id, "已注册的运营商", "a registered operator")
-        pk = uow.network.save_tree(tree, now)
-        uow.commit()
-    return pk
+    if uow.operators.get(station.operator_id) is None:
+        raise DomainValidationError("operator_id", station.operator_id, "已注册的运营商", "a registered operator")
+    return uow.network.save_tree(tree, now)
 
 
 def record_status(report: StatusReport, uow: SqlUnitOfWork, received_at: datetime) -> Applied:
