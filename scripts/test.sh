@@ -30,8 +30,8 @@ if ! pg_ready; then
 fi
 
 echo "== ruff =="
-.venv/bin/ruff check src tests
-.venv/bin/ruff format --check src tests
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
 echo "== mypy (strict on domain/) =="
 .venv/bin/mypy
 echo "== pytest =="
