@@ -110,8 +110,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                 continue
             if outcome == "passed" and report.when != "call":
                 continue
+            params = report.nodeid.rpartition("[")[2].rstrip("]").split("-") if "[" in report.nodeid else []
             for backend in counts:
-                if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+                if backend in params:
                     counts[backend][outcome] += 1
     line = "; ".join(
         f"{b}: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped" for b, c in counts.items()
