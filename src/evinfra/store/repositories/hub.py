@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from evinfra.store.prepared import Statements, driver_connection
 from evinfra.store.rows import (
     AccessTokenRow,
     ApiKeyRow,
@@ -19,11 +20,25 @@ from evinfra.store.rows import (
     SeenEnvelopeRow,
 )
 
-# Built once per dialect (SQLAlchemy's compiled cache then serves every call): the replay guard runs for
-# every notification the hub accepts.
+# Prepared once per dialect: the replay guard runs for every notification the hub accepts.
 _SEEN: Table = SeenEnvelopeRow.__table__  # type: ignore[assignment]
-_SEEN_PG = pg_insert(_SEEN).on_conflict_do_nothing(index_elements=["operator_id", "sig"]).returning(_SEEN.c.sig)
-_SEEN_SQLITE = sqlite_insert(_SEEN).on_conflict_do_nothing(index_elements=["operator_id", "sig"]).returning(_SEEN.c.sig)
+_SEEN_VALUES = {
+    "operator_id": bindparam("operator_id"),
+    "sig": bindparam("sig"),
+    "received_at": bindparam("received_at", type_=_SEEN.c.received_at.type),
+}
+_SEEN_PG = Statements(
+    insert=pg_insert(_SEEN)
+    .values(_SEEN_VALUES)
+    .on_conflict_do_nothing(index_elements=["operator_id", "sig"])
+    .returning(_SEEN.c.sig)
+)
+_SEEN_SQLITE = Statements(
+    insert=sqlite_insert(_SEEN)
+    .values(_SEEN_VALUES)
+    .on_conflict_do_nothing(index_elements=["operator_id", "sig"])
+    .returning(_SEEN.c.sig)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +127,10 @@ class HubRepository:
         One Core INSERT … ON CONFLICT DO NOTHING: this runs for every notification, and a read-then-add
         through the ORM cost about a third of the hub's time.
         """
-        conn = self.session.connection()
-        stmt = _SEEN_PG if conn.dialect.name == "postgresql" else _SEEN_SQLITE
-        row = conn.execute(stmt, {"operator_id": operator_id, "sig": sig, "received_at": now}).first()
+        db = driver_connection(self.session)
+        dialect = self.session.get_bind().dialect
+        statement = (_SEEN_PG if dialect.name == "postgresql" else _SEEN_SQLITE).for_dialect(dialect)["insert"]
+        row = statement.one_or_none(db, {"operator_id": operator_id, "sig": sig, "received_at": now})
         return row is not None  # RETURNING, not rowcount: psycopg reports -1 for this statement
 
     # --- API keys -----------------------------------------------------------------------------

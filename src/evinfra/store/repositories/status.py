@@ -1,11 +1,11 @@
 """Connector state: the current value plus history as (state, start, end) intervals.
 
-:meth:`StatusRepository.apply` runs for every status notification the hub acknowledges, so it speaks
-SQL through the session's connection with statements built once (SQLAlchemy's compiled cache is hit on
-every call) instead of loading ORM objects: the ORM unit of work cost several times what the statements
-themselves cost. The repository never puts connector-state or interval objects into the session's
-identity map, and expires a connector that is already there after changing its state, so ORM readers in
-the same transaction never see stale values.
+:meth:`StatusRepository.apply` runs for every status notification the hub acknowledges, so it runs
+:class:`~evinfra.store.prepared.Prepared` statements on the session's own DBAPI connection instead of
+loading ORM objects or going through ``Connection.execute``: the per-call machinery of either cost
+several times what the statements themselves cost. The repository never puts connector-state or
+interval objects into the session's identity map, and expires a connector that is already there after
+changing its state, so ORM readers in the same transaction never see stale values.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from evinfra.domain.status import ConnectorState, Occupancy, OperationalState, StatusInterval
+from evinfra.store.prepared import Prepared, Statements, driver_connection
 from evinfra.store.rows import ConnectorRow, ConnectorStatusIntervalRow
 
 
@@ -76,7 +77,14 @@ _CLOSE_OPEN = (
     .where(_I.connector_pk == bindparam("p_pk"), _I.ended_at.is_(None))
     .values(ended_at=case((_I.started_at > _AT, _I.started_at), else_=_AT))  # max(at, started_at)
 )
-_INSERT_INTERVAL = insert(_INTERVALS)
+_INSERT_INTERVAL = insert(_INTERVALS).values(
+    connector_pk=bindparam("connector_pk"),
+    operational=bindparam("operational"),
+    occupancy=bindparam("occupancy"),
+    raw_status=bindparam("raw_status"),
+    started_at=bindparam("started_at", type_=_I.started_at.type),
+    ended_at=bindparam("ended_at", type_=_I.ended_at.type),
+)
 _CONTAINING = (
     select(_I.pk, _I.operational, _I.occupancy, _I.started_at, _I.ended_at)
     .where(_I.connector_pk == bindparam("p_pk"), _I.started_at <= bindparam("p_at", type_=_I.started_at.type))
@@ -88,6 +96,15 @@ _SET_END = (
     update(_INTERVALS)
     .where(_I.pk == bindparam("p_interval_pk"))
     .values(ended_at=bindparam("p_end", type_=_I.ended_at.type))
+)
+_STATEMENTS = Statements(
+    lock_state=_LOCK_STATE,
+    set_state=_SET_STATE,
+    close_open=_CLOSE_OPEN,
+    insert_interval=_INSERT_INTERVAL,
+    containing=_CONTAINING,
+    first_start=_FIRST_START,
+    set_end=_SET_END,
 )
 
 
@@ -106,25 +123,26 @@ class StatusRepository:
         an earlier one is spliced into history at its own time and leaves the current state alone; an
         identical one changes nothing, so operators may safely retry.
         """
-        db = self._conn()
+        db = driver_connection(self.session)
+        sql = _STATEMENTS.for_dialect(self.session.get_bind().dialect)
         pk = report.connector_pk
-        conn = db.execute(_LOCK_STATE, {"p_pk": pk}).one_or_none()
+        conn = sql["lock_state"].one_or_none(db, {"p_pk": pk})
         if conn is None:
             raise LookupError(f"connector pk {pk} does not exist")
+        stored_operational, stored_occupancy, since, stored_at, stored_seq = conn
         key = (report.reported_at, report.seq)
-        stored = None if conn.state_reported_at is None else (conn.state_reported_at, conn.state_report_seq)
+        stored = None if stored_at is None else (stored_at, stored_seq)
         operational, occupancy = report.state.operational.value, report.state.occupancy.value
-        same_state = (conn.state_operational, conn.state_occupancy) == (operational, occupancy)
+        same_state = (stored_operational, stored_occupancy) == (operational, occupancy)
         if stored is not None and key == stored:
             return Applied.DUPLICATE
         if stored is None or key > stored:
-            since = conn.state_since
             if not same_state or since is None:
-                db.execute(_CLOSE_OPEN, {"p_pk": pk, "p_at": report.reported_at})
-                self._open(db, pk, operational, occupancy, report.raw_status, report.reported_at, None)
+                sql["close_open"].run(db, {"p_pk": pk, "p_at": report.reported_at})
+                _open(sql, db, pk, operational, occupancy, report.raw_status, report.reported_at, None)
                 since = report.reported_at
-            db.execute(
-                _SET_STATE,
+            sql["set_state"].run(
+                db,
                 {
                     "p_pk": pk,
                     "p_operational": operational,
@@ -137,59 +155,13 @@ class StatusRepository:
             )
             self._expire_connector(pk)
             return Applied.CURRENT
-        return self._splice(db, conn, report)
-
-    @staticmethod
-    def _open(
-        db: Connection,
-        pk: int,
-        operational: str,
-        occupancy: str,
-        raw_status: int | None,
-        start: datetime,
-        end: datetime | None,
-    ) -> None:
-        db.execute(
-            _INSERT_INTERVAL,
-            {
-                "connector_pk": pk,
-                "operational": operational,
-                "occupancy": occupancy,
-                "raw_status": raw_status,
-                "started_at": start,
-                "ended_at": end,
-            },
-        )
+        return _splice(sql, db, conn, report)
 
     def _expire_connector(self, pk: int) -> None:
         """A ConnectorRow another repository loaded in this session must not keep the old state."""
         loaded = self.session.identity_map.get(identity_key(ConnectorRow, pk))
         if loaded is not None:
             self.session.expire(loaded, _STATE_ATTRS)
-
-    def _splice(self, db: Connection, conn: Any, report: StatusReport) -> Applied:
-        """Insert a late report: it holds from its time until the next known change."""
-        pk, t = report.connector_pk, report.reported_at
-        operational, occupancy = report.state.operational.value, report.state.occupancy.value
-        containing = db.execute(_CONTAINING, {"p_pk": pk, "p_at": t}).one_or_none()
-        if containing is None:  # before the first thing we know
-            first = db.execute(_FIRST_START, {"p_pk": pk}).scalar_one_or_none()
-            self._open(db, pk, operational, occupancy, report.raw_status, t, first)
-            return Applied.HISTORY
-        if (containing.operational, containing.occupancy) == (operational, occupancy):
-            return Applied.DUPLICATE
-        old_end = containing.ended_at
-        if containing.started_at == t:  # same instant: the later-sequenced report already won
-            return Applied.DUPLICATE
-        db.execute(_SET_END, {"p_interval_pk": containing.pk, "p_end": t})
-        if old_end is None:
-            # The open interval: the current state was last confirmed at state_reported_at.
-            confirmed = conn.state_reported_at or t
-            self._open(db, pk, operational, occupancy, report.raw_status, t, confirmed)
-            self._open(db, pk, conn.state_operational, conn.state_occupancy, None, confirmed, None)
-        else:
-            self._open(db, pk, operational, occupancy, report.raw_status, t, old_end)
-        return Applied.HISTORY
 
     def current(self, connector_pk: int) -> tuple[ConnectorState, datetime | None, datetime | None]:
         """(state, since, last report time) of one connector."""
@@ -220,6 +192,55 @@ class StatusRepository:
             )
             for row in self._conn().execute(query)
         ]
+
+
+def _open(
+    sql: dict[str, Prepared],
+    db: Any,
+    pk: int,
+    operational: str,
+    occupancy: str,
+    raw_status: int | None,
+    start: datetime,
+    end: datetime | None,
+) -> None:
+    sql["insert_interval"].run(
+        db,
+        {
+            "connector_pk": pk,
+            "operational": operational,
+            "occupancy": occupancy,
+            "raw_status": raw_status,
+            "started_at": start,
+            "ended_at": end,
+        },
+    )
+
+
+def _splice(sql: dict[str, Prepared], db: Any, conn: tuple[Any, ...], report: StatusReport) -> Applied:
+    """Insert a late report: it holds from its time until the next known change."""
+    stored_operational, stored_occupancy, _, stored_at, _ = conn
+    pk, t = report.connector_pk, report.reported_at
+    operational, occupancy = report.state.operational.value, report.state.occupancy.value
+    containing = sql["containing"].one_or_none(db, {"p_pk": pk, "p_at": t})
+    if containing is None:  # before the first thing we know
+        first = sql["first_start"].one_or_none(db, {"p_pk": pk})
+        _open(sql, db, pk, operational, occupancy, report.raw_status, t, first[0] if first else None)
+        return Applied.HISTORY
+    interval_pk, c_operational, c_occupancy, c_started, old_end = containing
+    if (c_operational, c_occupancy) == (operational, occupancy):
+        return Applied.DUPLICATE
+    if c_started == t:  # same instant: the later-sequenced report already won
+        return Applied.DUPLICATE
+    sql["set_end"].run(db, {"p_interval_pk": interval_pk, "p_end": t})
+    if old_end is None:
+        # The open interval: the current state was last confirmed at state_reported_at.
+        confirmed = stored_at or t
+        _open(sql, db, pk, operational, occupancy, report.raw_status, t, confirmed)
+        _open(sql, db, pk, stored_operational, stored_occupancy, None, confirmed, None)
+    else:
+        _open(sql, db, pk, operational, occupancy, report.raw_status, t, old_end)
+    return Applied.HISTORY
 
 
 def _state(operational: str, occupancy: str) -> ConnectorState:

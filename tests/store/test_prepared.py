@@ -1,0 +1,43 @@
+"""Prepared statements write and read exactly what SQLAlchemy's own execution does, on both backends."""
+
+from datetime import timedelta
+
+from sqlalchemy import bindparam, insert, select
+
+from evinfra.store.prepared import Prepared, Statements, driver_connection
+from evinfra.store.rows import SeenEnvelopeRow
+from tests.conftest import NOW
+
+SEEN = SeenEnvelopeRow.__table__
+INSERT = insert(SEEN).values(
+    operator_id=bindparam("op"), sig=bindparam("sig"), received_at=bindparam("at", type_=SEEN.c.received_at.type)
+)
+LATEST = (
+    select(SEEN.c.sig, SEEN.c.received_at)
+    .where(SEEN.c.operator_id == bindparam("op"))
+    .order_by(SEEN.c.received_at.desc())
+    .limit(1)  # a value fixed in the statement: Prepared binds it itself
+)
+
+
+def test_round_trip_matches_core_execution(uow_factory):
+    later = NOW + timedelta(hours=3, microseconds=250)
+    with uow_factory() as uow:
+        dialect = uow.session.get_bind().dialect
+        db = driver_connection(uow.session)
+        Prepared(INSERT, dialect).run(db, {"op": "MA0123456", "sig": "A" * 32, "at": NOW})
+        Prepared(INSERT, dialect).run(db, {"op": "MA0123456", "sig": "B" * 32, "at": later})
+        uow.commit()
+    with uow_factory() as uow:
+        dialect = uow.session.get_bind().dialect
+        prepared = Prepared(LATEST, dialect).one_or_none(driver_connection(uow.session), {"op": "MA0123456"})
+        core = uow.session.execute(LATEST, {"op": "MA0123456"}).one()
+        assert prepared == tuple(core) == ("B" * 32, later)  # aware UTC datetimes, microseconds kept
+        assert Prepared(LATEST, dialect).one_or_none(driver_connection(uow.session), {"op": "nobody"}) is None
+
+
+def test_statements_prepare_once_per_dialect(uow_factory):
+    statements = Statements(latest=LATEST)
+    with uow_factory() as uow:
+        dialect = uow.session.get_bind().dialect
+        assert statements.for_dialect(dialect) is statements.for_dialect(dialect)
