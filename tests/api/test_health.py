@@ -15,6 +15,7 @@ def test_healthz_reports_the_store_and_schema(engine, tmp_path):
     assert body["status"] == "ok"
     assert body["store"] == engine.url.get_backend_name()
     assert body["schema_revision"] == body["schema_head"]
+    assert body["writer"] == {"batches": 0, "items": 0}  # nothing written through this worker yet
 
 
 def test_healthz_is_503_with_a_hint_before_upgrade(tmp_path):

@@ -45,6 +45,8 @@ def healthz(request: Request) -> JSONResponse:
         "store": container.engine.url.get_backend_name(),
         "schema_revision": revision,
         "schema_head": head,
+        # This worker's group commit: items / batches is how many acknowledgements share one fsync.
+        "writer": {"batches": container.writer.batches, "items": container.writer.items},
     }
     if not ok:
         body["detail"] = "数据库未升级，请运行 evinfra db upgrade / run `evinfra db upgrade`"

@@ -140,7 +140,10 @@ def load_payload(plaintext: bytes) -> dict[str, Any]:
         raise TcecError(Ret.BAD_BUSINESS, f"Data解密后不是合法的JSON：{_reason(exc)}", operator_known=True) from None
     if not isinstance(value, dict):
         raise TcecError(Ret.BAD_BUSINESS, f"Data解密后应为JSON对象，实际为{json_type(value)}", operator_known=True)
-    _reject_unstorable_text(value)
+    # Only a \u escape can produce NUL or a lone surrogate: raw control characters fail strict JSON and
+    # raw surrogates fail UTF-8. Most payloads have none, and the walk below is then skipped.
+    if b"\\u" in plaintext:
+        _reject_unstorable_text(value)
     return value
 
 
