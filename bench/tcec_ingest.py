@@ -1,9 +1,11 @@
 """T/CEC 102 ingest benchmark: durable notification_stationStatus per second against a real `evinfra serve`.
 
     .venv/bin/python bench/tcec_ingest.py [--seconds 20] [--operators 20] [--concurrency 64] [--workers 1]
+                                          [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Everything happens in a temporary data directory on the embedded SQLite store (default durability:
-WAL + synchronous=FULL): `evinfra db upgrade`, `evinfra operator add --json` per operator, stations
+WAL + synchronous=FULL), or with --postgres in a fresh database created on that server and dropped
+afterwards: `evinfra db upgrade`, `evinfra operator add --json` per operator, stations
 registered through the protocol (notification_stationInfo), then the server is started as a subprocess
 and driven over HTTP/1.1 keep-alive on loopback with fully sealed envelopes (AES-128-CBC + HMAC-MD5, a
 unique envelope per request). Only Ret 0 answers count; the response Sig is verified on a sample. The
@@ -22,7 +24,6 @@ import random
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, make_url, text
 
 from evinfra.protocols.tcec.crypto import KeySet
 from evinfra.protocols.tcec.envelope import SEQ_MAX, parse_response, seal_request, verify_response
@@ -434,20 +436,21 @@ def check_noop(status: int, body: bytes, env: Envelope | None, result: PhaseResu
 # --- the store ----------------------------------------------------------------------------------
 
 
-def verify_store(db_path: Path, operators: list[SimOperator], acked: list[Envelope]) -> dict[str, int]:
+def verify_store(url: str, operators: list[SimOperator], acked: list[Envelope]) -> dict[str, int]:
     """Every acknowledged envelope is recorded (replay guard) and reflected in its connector's state."""
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    engine = create_engine(url)
     try:
-        seen = set(con.execute("SELECT operator_id, sig FROM seen_envelopes"))
-        state = {
-            (op, cid): (at, seq)
-            for op, cid, at, seq in con.execute(
-                "SELECT operator_id, connector_id, state_reported_at, state_report_seq FROM connectors"
-            )
-        }
-        intervals = con.execute("SELECT count(*) FROM connector_status_intervals").fetchone()[0]
+        with engine.connect() as con:
+            seen = {tuple(row) for row in con.execute(text("SELECT operator_id, sig FROM seen_envelopes"))}
+            state = {
+                (op, cid): (_naive(at), seq)
+                for op, cid, at, seq in con.execute(
+                    text("SELECT operator_id, connector_id, state_reported_at, state_report_seq FROM connectors")
+                )
+            }
+            intervals = con.execute(text("SELECT count(*) FROM connector_status_intervals")).scalar_one()
     finally:
-        con.close()
+        engine.dispose()
     missing = stale = 0
     latest: dict[tuple[str, str], tuple[datetime, int]] = {}
     for env in acked:
@@ -459,7 +462,7 @@ def verify_store(db_path: Path, operators: list[SimOperator], acked: list[Envelo
         latest[key] = max(latest.get(key, (sent, env.seq)), (sent, env.seq))
     for key, want in latest.items():
         at, seq = state.get(key, (None, None))
-        if at is None or (datetime.fromisoformat(at).replace(tzinfo=UTC), seq) < want:
+        if at is None or (at.replace(tzinfo=UTC), seq) < want:
             stale += 1
     return {
         "acked": len(acked),
@@ -468,6 +471,29 @@ def verify_store(db_path: Path, operators: list[SimOperator], acked: list[Envelo
         "connectors_stale": stale,
         "intervals": intervals,
     }
+
+
+def _naive(value: str | datetime | None) -> datetime | None:
+    """A stored UTC time as a naive datetime: SQLite hands back text, PostgreSQL a datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database on ``server_url``'s server, dropped afterwards."""
+    name = f"evinfra_bench_{os.getpid()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as con:
+            con.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            con.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as con:
+                con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -481,7 +507,7 @@ def print_report(
     print()
     print(
         f"T/CEC ingest benchmark: {args.operators} operators, {args.concurrency} connections, "
-        f"{args.workers} worker(s), {args.seconds:g} s, SQLite WAL synchronous=FULL (the default), {cores} CPUs"
+        f"{args.workers} worker(s), {args.seconds:g} s, {args.store}, {cores} CPUs"
     )
     rows = [
         ("notifications/s (Ret 0, durable)", f"{notif.rate():,.0f}"),
@@ -532,6 +558,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=2, help="untimed warm-up before each phase [s]")
     parser.add_argument("--pool-rate", type=int, default=3500, help="envelopes pre-sealed per timed second")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on PostgreSQL: a scratch database is created on this server (URL of any database there)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args(argv)
     if not 0 < args.seconds + args.warmup <= FRESHNESS_BUDGET_S - 30:
@@ -540,7 +571,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("need 1..999 operators, concurrency ≥ 1, workers ≥ 1")
     noop_seconds = args.noop_seconds if args.noop_seconds is not None else min(10.0, args.seconds)
 
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(scratch_database(args.postgres)) if args.postgres else None
+        return run(args, noop_seconds, url)
+
+
+def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None) -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="evinfra-bench-"))
+    if database_url:  # every CLI call and the server run in data_dir, so its .env configures them all
+        (data_dir / ".env").write_text(f"EVINFRA_DATABASE_URL={database_url}\n")
+    store_url = database_url or f"sqlite:///{data_dir / 'evinfra.sqlite3'}"
+    args.store = "PostgreSQL" if database_url else "SQLite WAL synchronous=FULL (the default)"
     server = Server(data_dir, free_port(), args.workers)
     try:
         t = time.monotonic()
@@ -591,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             warm, notif, noop, rss = runner.run(drive())
 
-        store = verify_store(data_dir / "evinfra.sqlite3", operators, warm.acked + notif.acked)
+        store = verify_store(store_url, operators, warm.acked + notif.acked)
         print_report(args, notif, noop, rss, store, feed.live_sealed)
         ok = store["missing"] == 0 and store["connectors_stale"] == 0 and notif.sig_bad == 0 and notif.ok > 0
         if not ok:

@@ -14,6 +14,11 @@ write through the unit of work. In-process caches of what the store holds are to
 back transaction through :meth:`BatchWriter.on_rollback`.
 
 Async callers are woken once per batch (one ``call_soon_threadsafe`` per event loop), not once per item.
+
+Several workers may run batches at once (PostgreSQL). Two batches that lock the same connectors in
+different orders would deadlock and stall both for the server's deadlock timeout, so a write may name
+the object it locks (``order``) and each batch runs its items sorted by that key: every worker then
+takes those row locks in one global order. Items with the same key keep their arrival order.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
 log = logging.getLogger("evinfra.ingest.writer")
 T = TypeVar("T")
 Work = Callable[[SqlUnitOfWork], Any]
+Order = tuple[str, ...]  # e.g. (operator id, connector id): the row a write locks first
 Outcome = tuple["_Item", bool, Any]  # (item, succeeded, value or exception)
 
 
@@ -42,7 +48,7 @@ class WriterStopped(RuntimeError):
 class _Item:
     """One submitted write and whoever waits for it: a thread (``future``) or a coroutine (``waiter``)."""
 
-    __slots__ = ("future", "loop", "waiter", "work")
+    __slots__ = ("future", "loop", "order", "waiter", "work")
 
     def __init__(
         self,
@@ -50,11 +56,17 @@ class _Item:
         future: Future[Any] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
         waiter: asyncio.Future[Any] | None = None,
+        order: Order | None = None,
     ) -> None:
         self.work = work
         self.future = future
         self.loop = loop
         self.waiter = waiter
+        self.order = order
+
+    def sort_key(self) -> tuple[bool, Order]:
+        """Unordered items first, as they came; then by the object they lock."""
+        return (self.order is not None, self.order or ())
 
     def start(self) -> bool:
         """False when the caller gave up before the write began: the write is skipped."""
@@ -95,18 +107,18 @@ class BatchWriter:
         """Call ``listener`` (in the writer thread) whenever a batch transaction is rolled back."""
         self._rollback_listeners.append(listener)
 
-    def submit(self, work: Callable[[SqlUnitOfWork], T]) -> Future[T]:
+    def submit(self, work: Callable[[SqlUnitOfWork], T], order: Order | None = None) -> Future[T]:
         self._check_running()
         future: Future[T] = Future()
-        self._queue.put(_Item(work, future=future))
+        self._queue.put(_Item(work, future=future, order=order))
         return future
 
-    async def run(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+    async def run(self, work: Callable[[SqlUnitOfWork], T], order: Order | None = None) -> T:
         """Submit and await the durable result from async code."""
         self._check_running()
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Item(work, loop=loop, waiter=waiter))
+        self._queue.put(_Item(work, loop=loop, waiter=waiter, order=order))
         return await waiter
 
     def _check_running(self) -> None:
@@ -131,7 +143,7 @@ class BatchWriter:
             self._write(batch)
 
     def _write(self, batch: list[_Item]) -> None:
-        items = [item for item in batch if item.start()]
+        items = sorted((item for item in batch if item.start()), key=_Item.sort_key)
         if not items:
             return
         isolated: set[int] = set(range(len(items))) if self._isolate_all else set()

@@ -96,15 +96,21 @@ class Hub:
         return Receiver(self.registry, handlers, ALIASES, self.clock, error_mapper=map_error)
 
     async def _write(
-        self, inbound: Inbound, findings: Iterable[translate.Finding], work: Callable[[SqlUnitOfWork], Any]
+        self,
+        inbound: Inbound,
+        findings: Iterable[translate.Finding],
+        work: Callable[[SqlUnitOfWork], Any],
+        connector_id: str | None = None,
     ) -> Any:
+        """Run ``work`` in the batch writer; ``connector_id`` names the connector row it locks (lock order)."""
         notes = _notes(inbound, findings)
 
         def run(uow: SqlUnitOfWork) -> Any:
             writes.accept(uow, inbound.operator_id, inbound.envelope.sig, inbound.received_at, notes)
             return work(uow)
 
-        return await self.writer.run(run)
+        order = None if connector_id is None else (inbound.operator_id, connector_id)
+        return await self.writer.run(run, order)
 
     async def housekeeping(self, every_s: float = 60.0) -> None:
         """Forever: drop expired tokens and envelope signatures too old to be replayed (TimeStamp window ×2)."""
@@ -169,6 +175,7 @@ class Hub:
                 uow, self.connectors, inbound.operator_id, msg.connector_id, msg.state, int(msg.status),
                 reported_at, inbound.seq, inbound.received_at,
             ),
+            msg.connector_id,
         )  # fmt: skip
         return {"Status": 0}
 
@@ -185,14 +192,17 @@ class Hub:
                     msg.sample.sampled_at, inbound.seq, inbound.received_at,
                 )  # fmt: skip
 
-        await self._write(inbound, parsed.findings, work)
+        await self._write(inbound, parsed.findings, work, msg.sample.connector_id)
         return {"StartChargeSeq": msg.sample.start_charge_seq, "SuccStat": 0, "FailReason": 0}
 
     async def charge_order(self, inbound: Inbound) -> dict[str, Any]:
         parsed = translate.charge_order(inbound.payload, inbound.operator_id)
         order = parsed.value
         result = await self._write(
-            inbound, parsed.findings, lambda uow: writes.write_order(uow, self.connectors, order, inbound.received_at)
+            inbound,
+            parsed.findings,
+            lambda uow: writes.write_order(uow, self.connectors, order, inbound.received_at),
+            order.connector_id,
         )
         return {
             "StartChargeSeq": order.start_charge_seq,
