@@ -13,7 +13,7 @@ from evinfra.config import Settings
 from evinfra.domain.region import RegionCatalog
 from evinfra.ingest.keyring import load_master_key
 from evinfra.ingest.registry import OperatorRegistry
-from evinfra.ingest.writer import BatchWriter
+from evinfra.ingest.writer import GroupCommitWriter, writer_for
 from evinfra.regions.divisions import shanxi
 from evinfra.store.engine import make_engine
 from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
@@ -31,7 +31,7 @@ class Container:
     regions: RegionCatalog
     master: Fernet
     registry: OperatorRegistry
-    writer: BatchWriter
+    writer: GroupCommitWriter
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def new_uow(self) -> SqlUnitOfWork:
@@ -53,6 +53,6 @@ def bootstrap(
         regions=shanxi(),
         master=master,
         registry=OperatorRegistry(uow, master, clock, token_lifetime_s=settings.token_lifetime_s),
-        writer=BatchWriter(uow),
+        writer=writer_for(uow),
         clock=clock,
     )

@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from tests.conftest import NOW
 
-from evinfra.ingest.writer import BatchWriter
+from evinfra.ingest.writer import BatchWriter, GroupCommitWriter, LoopBatchWriter, WriterStopped, writer_for
 from evinfra.store.rows import SeenEnvelopeRow
 from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
 
 OP = "MA0123456"
 
 
-@pytest.fixture
-def writer(uow_factory: UnitOfWorkFactory) -> Iterator[BatchWriter]:
-    w = BatchWriter(uow_factory)
-    w.start()
-    yield w
-    w.stop()
-
-
 def gate(writer: BatchWriter) -> tuple[threading.Event, Future[None]]:
-    """Hold the writer in a batch of its own, so that everything submitted meanwhile forms the next batch."""
+    """Hold the writer thread in a batch of its own, so that everything submitted meanwhile forms the next batch."""
     release, entered = threading.Event(), threading.Event()
 
     def hold(_: SqlUnitOfWork) -> None:
@@ -37,6 +31,34 @@ def gate(writer: BatchWriter) -> tuple[threading.Event, Future[None]]:
     held = writer.submit(hold)
     assert entered.wait(10)
     return release, held
+
+
+Submitted = list[tuple[Callable[[SqlUnitOfWork], Any], tuple[str, ...] | None]]
+
+
+def one_batch(kind: str, uow_factory: UnitOfWorkFactory, works: Submitted) -> tuple[list[Any], GroupCommitWriter]:
+    """Run ``works`` as one batch of a writer of ``kind``; their results or exceptions, and the writer."""
+    if kind == "thread":
+        writer = BatchWriter(uow_factory)
+        writer.start()
+        try:
+            release, held = gate(writer)
+            futures = [writer.submit(work, order) for work, order in works]
+            release.set()
+            held.result(10)
+            return [f.exception(10) or f.result(10) for f in futures], writer
+        finally:
+            writer.stop()
+    loop_writer = LoopBatchWriter(uow_factory)
+    loop_writer.start()
+
+    async def submit_all() -> list[Any]:  # every run() queues before the drainer takes the batch
+        return await asyncio.gather(*(loop_writer.run(work, order) for work, order in works), return_exceptions=True)
+
+    try:
+        return asyncio.run(submit_all()), loop_writer
+    finally:
+        loop_writer.stop()
 
 
 def seen(uow_factory: UnitOfWorkFactory) -> set[str]:
@@ -54,34 +76,40 @@ def record(sig: str, log: list[str] | None = None) -> Callable[[SqlUnitOfWork], 
     return work
 
 
-def test_a_batch_shares_one_commit_and_a_failing_item_loses_only_its_own_writes(writer, uow_factory):
-    release, held = gate(writer)
-
+@pytest.mark.parametrize("kind", ["thread", "loop"])
+def test_a_batch_shares_one_commit_and_a_failing_item_loses_only_its_own_writes(kind, uow_factory):
     def half_then_fail(uow: SqlUnitOfWork) -> None:
         uow.hub.first_sighting(OP, "BAD", NOW)
         raise ValueError("bad item")
 
-    futures = [writer.submit(record("A")), writer.submit(half_then_fail), writer.submit(record("C"))]
-    release.set()
-    held.result(10)
-    assert futures[0].result(10) == "A" and futures[2].result(10) == "C"
-    with pytest.raises(ValueError, match="bad item"):
-        futures[1].result(10)
-    assert writer.batches == 2  # the gate's, then the three in one transaction
+    results, writer = one_batch(kind, uow_factory, [(record("A"), None), (half_then_fail, None), (record("C"), None)])
+    assert results[0] == "A" and results[2] == "C"
+    assert isinstance(results[1], ValueError)
+    gated = 1 if kind == "thread" else 0  # the thread writer's gate is a batch of its own
+    assert (writer.batches, writer.items) == (1 + gated, 3 + gated)  # the three shared one transaction
     assert writer.retries == 1  # run once without SAVEPOINTs, once with the failing item isolated
     assert seen(uow_factory) == {"A", "C"}  # the failing item's own write was undone
 
 
-def test_items_run_in_lock_order_and_same_keys_keep_their_arrival_order(writer, uow_factory):
-    release, held = gate(writer)
+@pytest.mark.parametrize("kind", ["thread", "loop"])
+def test_items_run_in_lock_order_and_same_keys_keep_their_arrival_order(kind, uow_factory):
     log: list[str] = []
     orders = [("B", "2"), None, ("A", "9"), ("B", "1"), ("A", "9"), None]
     sigs = ["B2", "U1", "A9-1", "B1", "A9-2", "U2"]
-    futures = [writer.submit(record(s, log), order) for s, order in zip(sigs, orders, strict=True)]
-    release.set()
-    held.result(10)
-    assert [f.result(10) for f in futures] == sigs
+    results, _ = one_batch(kind, uow_factory, [(record(s, log), o) for s, o in zip(sigs, orders, strict=True)])
+    assert results == sigs
     assert log == ["U1", "U2", "A9-1", "A9-2", "B1", "B2"]
+
+
+def test_loop_writer_refuses_work_when_stopped(uow_factory):
+    writer = LoopBatchWriter(uow_factory)
+    with pytest.raises(WriterStopped):
+        asyncio.run(writer.run(record("X")))
+
+
+def test_the_embedded_store_gets_the_loop_writer_and_a_server_the_thread(engine, uow_factory):
+    expected = LoopBatchWriter if engine.dialect.name == "sqlite" else BatchWriter
+    assert type(writer_for(uow_factory)) is expected
 
 
 @pytest.mark.parametrize("engine", ["postgres"], indirect=True)

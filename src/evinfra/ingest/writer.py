@@ -29,7 +29,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
@@ -75,18 +75,76 @@ class _Item:
         return self.waiter is not None and not self.waiter.cancelled()
 
 
-class BatchWriter:
+class _GroupCommit:
+    """What both writers share: sorting a batch, the SAVEPOINT retry rule, counters, rollback listeners."""
+
     def __init__(self, uow_factory: UnitOfWorkFactory, *, max_batch: int = 256) -> None:
         self._uow_factory = uow_factory
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._stopping = False
         self._isolate_all = False  # the previous batch met a failing item: give every item a SAVEPOINT
         self._rollback_listeners: list[Callable[[], None]] = []
         self.batches = 0
         self.items = 0
         self.retries = 0  # batch attempts rolled back because an item without a SAVEPOINT failed
+
+    def on_rollback(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` whenever a batch transaction is rolled back."""
+        self._rollback_listeners.append(listener)
+
+    def _ready(self, batch: list[_Item]) -> tuple[list[_Item], set[int]]:
+        items = sorted((item for item in batch if item.start()), key=_Item.sort_key)
+        return items, set(range(len(items))) if self._isolate_all else set()
+
+    def _done(self, outcomes: list[Outcome]) -> None:
+        self._isolate_all = any(not ok for _, ok, _ in outcomes)
+        self.batches += 1
+        self.items += len(outcomes)
+
+    def _execute(self, uow: SqlUnitOfWork, items: list[_Item], isolated: set[int]) -> list[Outcome] | None:
+        """Run the items in ``uow``'s transaction; None (``isolated`` grown) when an item outside a SAVEPOINT
+        failed, after which the caller rolls back and runs the batch again."""
+        outcomes: list[Outcome] = []
+        for index, item in enumerate(items):
+            if index not in isolated:
+                try:
+                    value = item.work(uow)
+                except Exception:  # its writes may be half done: run the batch again, isolating it
+                    if isolated:
+                        isolated.update(range(len(items)))
+                    else:
+                        isolated.add(index)
+                    return None
+                outcomes.append((item, True, value))
+                continue
+            savepoint = uow.session.begin_nested()
+            try:
+                value = item.work(uow)
+                savepoint.commit()
+                outcomes.append((item, True, value))
+            except Exception as exc:  # the item's own failure: roll back only its savepoint
+                if savepoint.is_active:
+                    savepoint.rollback()
+                outcomes.append((item, False, exc))
+        return outcomes
+
+    def _rolled_back(self) -> None:
+        for listener in self._rollback_listeners:
+            try:
+                listener()
+            except Exception:
+                log.exception("rollback listener failed")
+
+
+class BatchWriter(_GroupCommit):
+    """The writer thread: statements and commit run in one thread, fed by a queue (PostgreSQL, and callers
+    that are threads). On PostgreSQL each statement is a network round trip, which this thread waits out
+    without holding up the event loop."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, *, max_batch: int = 256) -> None:
+        super().__init__(uow_factory, max_batch=max_batch)
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
 
     def start(self) -> None:
         if self._thread is None:
@@ -102,10 +160,6 @@ class BatchWriter:
         self._queue.put(None)
         self._thread.join(timeout)
         self._thread = None
-
-    def on_rollback(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` (in the writer thread) whenever a batch transaction is rolled back."""
-        self._rollback_listeners.append(listener)
 
     def submit(self, work: Callable[[SqlUnitOfWork], T], order: Order | None = None) -> Future[T]:
         self._check_running()
@@ -143,13 +197,15 @@ class BatchWriter:
             self._write(batch)
 
     def _write(self, batch: list[_Item]) -> None:
-        items = sorted((item for item in batch if item.start()), key=_Item.sort_key)
+        items, isolated = self._ready(batch)
         if not items:
             return
-        isolated: set[int] = set(range(len(items))) if self._isolate_all else set()
         while True:
             try:
-                outcomes = self._attempt(items, isolated)
+                with self._uow_factory() as uow:
+                    outcomes = self._execute(uow, items, isolated)
+                    if outcomes is not None:
+                        uow.commit()
             except Exception as exc:  # the commit itself failed: nothing of this batch is durable
                 log.exception("batch of %d writes failed to commit", len(items))
                 self._rolled_back()
@@ -159,45 +215,106 @@ class BatchWriter:
                 break
             self.retries += 1
             self._rolled_back()
-        self._isolate_all = any(not ok for _, ok, _ in outcomes)
-        self.batches += 1
-        self.items += len(items)
+        self._done(outcomes)
         _resolve(outcomes)
 
-    def _attempt(self, items: list[_Item], isolated: set[int]) -> list[Outcome] | None:
-        """Run and commit the batch; None (rolled back, ``isolated`` grown) when an item outside a SAVEPOINT failed."""
-        outcomes: list[Outcome] = []
-        with self._uow_factory() as uow:
-            for index, item in enumerate(items):
-                if index not in isolated:
-                    try:
-                        value = item.work(uow)
-                    except Exception:  # its writes may be half done: run the batch again, isolating it
-                        if isolated:
-                            isolated.update(range(len(items)))
-                        else:
-                            isolated.add(index)
-                        return None  # leaving the unit of work rolls the transaction back
-                    outcomes.append((item, True, value))
-                    continue
-                savepoint = uow.session.begin_nested()
-                try:
-                    value = item.work(uow)
-                    savepoint.commit()
-                    outcomes.append((item, True, value))
-                except Exception as exc:  # the item's own failure: roll back only its savepoint
-                    if savepoint.is_active:
-                        savepoint.rollback()
-                    outcomes.append((item, False, exc))
-            uow.commit()
-        return outcomes
 
-    def _rolled_back(self) -> None:
-        for listener in self._rollback_listeners:
+class LoopBatchWriter(_GroupCommit):
+    """The embedded SQLite writer: statements on the event loop, BEGIN and COMMIT in a helper thread.
+
+    An SQLite statement takes microseconds of CPU and no waiting, so a writer thread only competed with
+    the event loop for the GIL at every statement; running the statements on the loop removes that
+    hand-over. What does wait stays off the loop: ``BEGIN IMMEDIATE`` (another process may hold the
+    write lock) and the COMMIT's fsync, during which the loop goes on reading and decrypting the next
+    requests that will form the next batch. Async callers only.
+    """
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, *, max_batch: int = 256) -> None:
+        super().__init__(uow_factory, max_batch=max_batch)
+        self._pending: list[_Item] = []
+        self._drainer: asyncio.Task[None] | None = None
+        self._io: ThreadPoolExecutor | None = None
+
+    def start(self) -> None:
+        if self._io is None:
+            self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evinfra-commit")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking writes; a BEGIN or COMMIT under way finishes first."""
+        io, self._io = self._io, None
+        if io is not None:
+            io.shutdown(wait=True)
+
+    async def run(self, work: Callable[[SqlUnitOfWork], T], order: Order | None = None) -> T:
+        """Queue the write and await its durable result; the batch forms while the previous one commits."""
+        if self._io is None:
+            raise WriterStopped("写入器未运行 / the batch writer is not running")
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T] = loop.create_future()
+        self._pending.append(_Item(work, loop=loop, waiter=waiter, order=order))
+        if self._drainer is None:
+            self._drainer = loop.create_task(self._drain(self._io))
+        return await waiter
+
+    async def _drain(self, io: ThreadPoolExecutor) -> None:
+        try:
+            while self._pending:
+                await self._write(io)
+        finally:
+            self._drainer = None
+
+    async def _write(self, io: ThreadPoolExecutor) -> None:
+        items: list[_Item] | None = None  # taken once the transaction has begun: whatever queued meanwhile
+        isolated: set[int] = set()
+        while True:
             try:
-                listener()
-            except Exception:
-                log.exception("rollback listener failed")
+                with self._uow_factory() as uow:
+                    await _off_loop(io, uow.begin)
+                    if items is None:
+                        items, isolated = self._ready(self._take())
+                        if not items:
+                            return
+                    outcomes = self._execute(uow, items, isolated)
+                    if outcomes is not None:
+                        await _off_loop(io, uow.commit)
+            except Exception as exc:  # BEGIN or COMMIT failed: nothing of this batch is durable
+                failed = items if items is not None else self._take()
+                log.exception("batch of %d writes failed to commit", len(failed))
+                self._rolled_back()
+                _settle([(item, False, exc) for item in failed])
+                return
+            if outcomes is not None:
+                break
+            self.retries += 1
+            self._rolled_back()
+        self._done(outcomes)
+        _settle(outcomes)
+
+    def _take(self) -> list[_Item]:
+        batch = self._pending[: self._max_batch]
+        del self._pending[: self._max_batch]
+        return batch
+
+
+async def _off_loop(io: ThreadPoolExecutor, call: Callable[[], None]) -> None:
+    """Run ``call`` in ``io`` and wait for it. Cancelled meanwhile (shutdown), still wait for the thread to
+    finish before going on: the unit of work must never be used by two threads at once."""
+    done = io.submit(call)
+    try:
+        await asyncio.wrap_future(done)
+    except asyncio.CancelledError:
+        done.result()
+        raise
+
+
+GroupCommitWriter = BatchWriter | LoopBatchWriter
+
+
+def writer_for(uow_factory: UnitOfWorkFactory) -> GroupCommitWriter:
+    """The loop writer for the embedded SQLite store, the writer thread for a database server."""
+    if uow_factory.engine.dialect.name == "sqlite":
+        return LoopBatchWriter(uow_factory)
+    return BatchWriter(uow_factory)
 
 
 def _resolve(outcomes: list[Outcome]) -> None:

@@ -62,6 +62,10 @@ class SqlUnitOfWork:
         assert self._session is not None, "use the unit of work inside a with-block"
         return self._session
 
+    def begin(self) -> None:
+        """Start the transaction now (on SQLite: take the write lock) rather than at the first statement."""
+        self.session.connection()
+
     def commit(self) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")

@@ -17,7 +17,7 @@ from evinfra.domain.status import from_tcec
 from evinfra.ingest import notifications as writes
 from evinfra.ingest.notifications import ConnectorCache, OrderTotals, QualityNote, Replay, UnknownObject
 from evinfra.ingest.registry import OperatorRegistry
-from evinfra.ingest.writer import BatchWriter, WriterStopped
+from evinfra.ingest.writer import GroupCommitWriter, WriterStopped
 from evinfra.protocols.tcec import translate
 from evinfra.protocols.tcec.envelope import DEFAULT_FRESHNESS_WINDOW
 from evinfra.protocols.tcec.receiver import QUERY_TOKEN, Handler, Inbound, Receiver
@@ -64,7 +64,7 @@ class Hub:
     def __init__(
         self,
         registry: OperatorRegistry,
-        writer: BatchWriter,
+        writer: GroupCommitWriter,
         regions: RegionCatalog,
         clock: Callable[[], datetime],
         throttle: FailureThrottle | None = None,
