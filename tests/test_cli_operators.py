@@ -64,3 +64,24 @@ def test_apikey_create_and_revoke(data_dir):
     assert runner.invoke(app, ["apikey", "create", "--role", "emperor"]).exit_code == 1
     assert runner.invoke(app, ["apikey", "revoke", "1"]).exit_code == 0
     assert runner.invoke(app, ["apikey", "revoke", "1"]).exit_code == 1
+
+
+def test_profile_is_chosen_at_onboarding_listed_changed_and_kept_by_key_rotation(data_dir):
+    added = runner.invoke(
+        app, ["operator", "add", "--operator-id", "123456789", "--name", "深圳客户端", "--profile", "shenzhen"]
+    )
+    assert added.exit_code == 0, added.output
+    assert "shenzhen" in runner.invoke(app, ["operator", "list"]).output
+    assert runner.invoke(app, ["operator", "rotate-keys", "123456789", "--json"]).exit_code == 0
+    assert "shenzhen" in runner.invoke(app, ["operator", "list"]).output  # new secrets, same client
+    assert runner.invoke(app, ["operator", "set-profile", "123456789", "zhejiang"]).exit_code == 0
+    assert "zhejiang" in runner.invoke(app, ["operator", "list"]).output
+
+
+def test_unknown_profile_is_refused_naming_the_known_ones(data_dir):
+    bad = runner.invoke(app, ["operator", "add", "--operator-id", "123456789", "--name", "x", "--profile", "hainan"])
+    assert bad.exit_code == 1 and "shenzhen" in bad.output and "zhejiang" in bad.output
+    assert "123456789" not in runner.invoke(app, ["operator", "list"]).output  # nothing written
+    assert add().exit_code == 0
+    assert runner.invoke(app, ["operator", "set-profile", "123456789", "hainan"]).exit_code == 1
+    assert runner.invoke(app, ["operator", "set-profile", "999999999", "shenzhen"]).exit_code == 1

@@ -21,9 +21,10 @@ from evinfra.domain.errors import DomainValidationError
 from evinfra.domain.operator import Operator, OperatorStatus
 from evinfra.ingest.errors import OperatorExists, UnknownOperator
 from evinfra.ingest.keyring import key_set_to_wire
-from evinfra.ingest.registry import configure_pull, onboard_operator, rotate_keys
+from evinfra.ingest.registry import configure_pull, onboard_operator, rotate_keys, set_profile
 from evinfra.ingest.services import set_operator_status
 from evinfra.protocols.tcec.crypto import KeySet
+from evinfra.protocols.tcec.profiles import PROFILES, STANDARD
 from evinfra.store import migrate
 from evinfra.store.engine import make_engine
 
@@ -179,19 +180,25 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+_PROFILE_HELP = "编码规范 / partner profile of the operator's client: " + ", ".join(
+    f"{p.name} ({p.title})" for p in PROFILES.values()
+)
+
+
 @operator_app.command("add")
 def operator_add(
     operator_id: Annotated[str, typer.Option("--operator-id", help="9 位组织机构代码 / 9-char OperatorID")],
     name: Annotated[str, typer.Option("--name", help="运营商名称 / operator name")],
     uscc: Annotated[str | None, typer.Option("--uscc", help="18 位统一社会信用代码")] = None,
     tel: Annotated[str, typer.Option("--tel", help="联系电话")] = "",
+    partner: Annotated[str, typer.Option("--profile", help=_PROFILE_HELP)] = STANDARD,
     as_json: Annotated[bool, typer.Option("--json", help="print the key set as one JSON object")] = False,
 ) -> None:
     """登记运营商并生成接入密钥（只显示一次）/ register an operator and issue its key set (shown once)."""
     c = _container()
     try:
         operator = Operator(operator_id=operator_id, name=name, uscc=uscc, tel=tel)
-        keys = onboard_operator(operator, c.uow, c.master, c.clock())
+        keys = onboard_operator(operator, c.uow, c.master, c.clock(), partner)
     except DomainValidationError as exc:
         _fail(exc.message)
     except OperatorExists as exc:
@@ -215,10 +222,27 @@ def operator_list() -> None:
     c = _container()
     with c.new_uow() as uow:
         operators = uow.operators.list()
-    table = Table("OperatorID", "名称 / name", "状态 / status")
+        profiles = {op.operator_id: getattr(uow.hub.get_keys(op.operator_id, "in"), "profile", "") for op in operators}
+    table = Table("OperatorID", "名称 / name", "状态 / status", "编码规范 / profile")
     for op in operators:
-        table.add_row(op.operator_id, op.name, op.status.value)
+        table.add_row(op.operator_id, op.name, op.status.value, profiles[op.operator_id])
     console.print(table)
+
+
+@operator_app.command("set-profile")
+def operator_set_profile(
+    operator_id: Annotated[str, typer.Argument(help="OperatorID")],
+    partner: Annotated[str, typer.Argument(help=_PROFILE_HELP)],
+) -> None:
+    """设置运营商客户端所用的编码规范 / read the operator's codes through a partner profile."""
+    c = _container()
+    try:
+        set_profile(operator_id, partner, c.uow, c.clock())
+    except DomainValidationError as exc:
+        _fail(exc.message)
+    except UnknownOperator:
+        _fail(f"运营商 {operator_id} 不存在或尚无接入密钥 / no such operator or no key set")
+    console.print(f"[green]{operator_id}: {partner}[/]")
 
 
 def _set_status(operator_id: str, status: OperatorStatus) -> None:

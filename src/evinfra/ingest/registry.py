@@ -20,11 +20,11 @@ from evinfra.domain.operator import Operator, OperatorStatus
 from evinfra.ingest.errors import OperatorExists, UnknownOperator
 from evinfra.ingest.keyring import generate_key_set, open_keys, seal_keys
 from evinfra.protocols.tcec.crypto import KeySet
+from evinfra.protocols.tcec.profiles import PROFILES, STANDARD, Profile, profile
 from evinfra.store.repositories.hub import StoredKeys
 from evinfra.store.uow import UnitOfWorkFactory
 
 DEFAULT_TOKEN_LIFETIME_S = 7200
-PROFILE = "tcec2016"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,7 @@ class Credentials:
     operator_id: str
     status: OperatorStatus
     keys: KeySet | None  # None: the operator has no O→H key set yet
+    partner: Profile = PROFILES[STANDARD]  # the code lists its client was written for
 
 
 def token_hash(token: str) -> str:
@@ -72,7 +73,10 @@ class OperatorRegistry:
             None
             if operator is None
             else Credentials(
-                operator_id, operator.status, None if stored is None else open_keys(stored.secrets_enc, self._master)
+                operator_id,
+                operator.status,
+                None if stored is None else open_keys(stored.secrets_enc, self._master),
+                PROFILES.get(stored.profile, PROFILES[STANDARD]) if stored else PROFILES[STANDARD],
             )
         )
         with self._lock:
@@ -121,16 +125,20 @@ class OperatorRegistry:
 
 
 # --- onboarding use cases (CLI and admin API) ---------------------------------------------------
-def onboard_operator(operator: Operator, uow_factory: UnitOfWorkFactory, master: Fernet, now: datetime) -> KeySet:
-    """Register an operator and issue its operator→platform key set. The secrets are shown once."""
+def onboard_operator(
+    operator: Operator, uow_factory: UnitOfWorkFactory, master: Fernet, now: datetime, partner: str = STANDARD
+) -> KeySet:
+    """Register an operator and issue its operator→platform key set. The secrets are shown once.
+
+    ``partner`` names the profile whose code lists the operator's client sends (see profiles.py).
+    """
+    profile(partner)  # a user error before anything is written
     keys = generate_key_set()
     with uow_factory() as uow:
         if uow.operators.get(operator.operator_id) is not None:
             raise OperatorExists(f"运营商 {operator.operator_id} 已存在 / operator already exists")
         uow.operators.add(operator, now)
-        uow.hub.put_keys(
-            StoredKeys(operator.operator_id, "in", seal_keys(keys, master), None, None, {}, "tcec2016"), now
-        )
+        uow.hub.put_keys(StoredKeys(operator.operator_id, "in", seal_keys(keys, master), None, None, {}, partner), now)
         uow.commit()
     return keys
 
@@ -141,7 +149,11 @@ def rotate_keys(operator_id: str, uow_factory: UnitOfWorkFactory, master: Fernet
     with uow_factory() as uow:
         if uow.operators.get(operator_id) is None:
             raise UnknownOperator(operator_id)
-        uow.hub.put_keys(_inbound(operator_id, keys, master), now)
+        current = uow.hub.get_keys(operator_id, "in")
+        partner = current.profile if current is not None else STANDARD
+        uow.hub.put_keys(
+            StoredKeys(operator_id, "in", seal_keys(keys, master), None, None, {}, partner), now
+        )  # the profile is the operator's client, not its secrets: it stays
         uow.hub.revoke_tokens(operator_id)
         uow.commit()
     return keys
@@ -160,13 +172,21 @@ def configure_pull(
     """Store the platform→operator key set and the operator's base URL (kept as given, never rebuilt)."""
     with uow_factory() as uow:
         uow.hub.put_keys(
-            StoredKeys(
-                operator_id, "out", seal_keys(keys, master), base_url, our_operator_id, aliases or {}, "tcec2016"
-            ),
+            StoredKeys(operator_id, "out", seal_keys(keys, master), base_url, our_operator_id, aliases or {}, STANDARD),
             now,
         )
         uow.commit()
 
 
-def _inbound(operator_id: str, keys: KeySet, master: Fernet) -> StoredKeys:
-    return StoredKeys(operator_id, "in", seal_keys(keys, master), None, None, {}, PROFILE)
+def set_profile(operator_id: str, partner: str, uow_factory: UnitOfWorkFactory, now: datetime) -> None:
+    """Read this operator's codes through another partner profile from now on (takes effect within the
+    registry's cache TTL in every worker)."""
+    profile(partner)
+    with uow_factory() as uow:
+        current = uow.hub.get_keys(operator_id, "in")
+        if uow.operators.get(operator_id) is None or current is None:
+            raise UnknownOperator(operator_id)
+        uow.hub.put_keys(
+            StoredKeys(operator_id, "in", current.secrets_enc, None, None, dict(current.aliases), partner), now
+        )
+        uow.commit()

@@ -967,3 +967,62 @@ def test_wire_format_error_messages() -> None:
     assert err.message == "字段 EquipmentInfos[0].Power 格式错误：应为数值"
     assert err.message_en == "bad wire format of field EquipmentInfos[0].Power: expected a number"
     assert err.as_dict()["field"] == "EquipmentInfos[0].Power"
+
+
+def test_check_orders_header_that_matches_the_list_within_rounding_gives_no_finding() -> None:
+    wire = check_wire()
+    wire["TotalOrderPower"] = 40.51  # two orders rounded to 0.01 each: up to 0.02 apart is rounding
+    assert not [f for f in t.check_orders(wire).findings if f.variant == "header≠orders"]
+
+
+def test_check_orders_header_that_disagrees_with_the_list_is_recorded_not_refused() -> None:
+    wire = check_wire()
+    wire.update({"OrderCount": 3, "TotalOrderPower": 45.0, "TotalOrderMoney": "55.40"})
+    parsed = t.check_orders(wire)
+    assert len(parsed.value.orders) == 2  # reconciliation still goes by the listed orders
+    header = {(f.field, f.variant): f.example for f in parsed.findings if f.variant == "header≠orders"}
+    assert set(header) == {
+        ("OrderCount", "header≠orders"),
+        ("TotalOrderPower", "header≠orders"),
+        ("TotalOrderMoney", "header≠orders"),
+    }
+    assert header[("OrderCount", "header≠orders")] == '{"OrderCount":3,"ChargeOrders":2}'
+    assert header[("TotalOrderMoney", "header≠orders")] == '{"TotalOrderMoney":"55.40","sum":"55.30"}'
+
+
+# --- partner profiles ---------------------------------------------------------------------------
+
+
+def with_types(equipment_type: int, connector_type: int) -> dict[str, Any]:
+    wire = station_wire()
+    wire["EquipmentInfos"][0]["EquipmentType"] = equipment_type
+    wire["EquipmentInfos"][0]["ConnectorInfos"][0]["ConnectorType"] = connector_type
+    return wire
+
+
+@pytest.mark.parametrize(
+    ("partner", "codes", "expected", "findings"),
+    [
+        ("shenzhen", (0, 4), (EquipmentType.DC, ConnectorType.DC_PLUG), set()),  # Shenzhen 0 = 直流
+        ("shenzhen", (1, 255), (EquipmentType.AC, ConnectorType.OTHER), set()),
+        ("shenzhen", (5, 5), (EquipmentType.OTHER, ConnectorType.AC_PLUG), {"shenzhen:5→5", "shenzhen:5→3"}),
+        ("zhejiang", (6, 4), (EquipmentType.DC, ConnectorType.DC_PLUG), {"zhejiang:6→1"}),  # V2G
+        ("zhejiang", (5, 3), (EquipmentType.AC, ConnectorType.AC_PLUG), {"zhejiang:5→2"}),  # 有序
+        ("tcec2016", (1, 4), (EquipmentType.DC, ConnectorType.DC_PLUG), set()),
+    ],
+)
+def test_partner_codes_are_stored_as_standard_codes(partner, codes, expected, findings) -> None:
+    from evinfra.protocols.tcec.profiles import profile
+
+    parsed = t.station_info(with_types(*codes), OP, partner=profile(partner))
+    equipment = parsed.value.equipment[0]
+    assert (equipment.equipment.equipment_type, equipment.connectors[0].connector_type) == expected
+    assert {f.variant for f in parsed.findings if ":" in f.variant} == findings
+    emitted = t.station_info_to_wire(parsed.value)["EquipmentInfos"][0]  # strict output: standard codes
+    assert (emitted["EquipmentType"], emitted["ConnectorInfos"][0]["ConnectorType"]) == tuple(int(e) for e in expected)
+
+
+def test_a_partner_code_under_the_standard_profile_is_refused() -> None:
+    with pytest.raises(DomainValidationError) as caught:
+        t.station_info(with_types(0, 4), OP)  # 0 means 直流 only to Shenzhen
+    assert caught.value.field == "equipment_type"

@@ -156,7 +156,9 @@ class Hub:
 
     # --- notifications ------------------------------------------------------------------------
     async def station_info(self, inbound: Inbound) -> dict[str, Any]:
-        parsed = translate.station_info(_object(inbound.payload, "StationInfo"), inbound.operator_id)
+        parsed = translate.station_info(
+            _object(inbound.payload, "StationInfo"), inbound.operator_id, partner=inbound.partner
+        )
         await self._write(
             inbound,
             parsed.findings,

@@ -31,6 +31,7 @@ from evinfra.protocols.tcec.envelope import (
     seal_response,
     verify_request,
 )
+from evinfra.protocols.tcec.profiles import PROFILES, STANDARD, Profile
 from evinfra.protocols.tcec.ret import Ret, TcecError
 
 log = logging.getLogger("evinfra.tcec.receiver")
@@ -40,7 +41,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024  # a StationInfo with hundreds of piles is ~200
 
 
 class CredentialsPort(Protocol):
-    def credentials(self, operator_id: str) -> Any: ...  # -> Credentials | None (status, keys)
+    def credentials(self, operator_id: str) -> Any: ...  # -> Credentials | None (status, keys, partner)
 
     def token_owner(self, token: str) -> str | None: ...
 
@@ -60,6 +61,7 @@ class Inbound:
     keys: KeySet
     client: str
     deviations: list[Deviation] = field(default_factory=list)
+    partner: Profile = PROFILES[STANDARD]  # the code lists the operator's client sends
 
 
 Handler = Callable[[Inbound], Awaitable[dict[str, Any]]]
@@ -130,6 +132,7 @@ class Receiver:
                 keys=keys,
                 client=client,
                 deviations=deviations,
+                partner=getattr(creds, "partner", PROFILES[STANDARD]),
             )
             result = await handler(inbound)
             return _answer(Ret.OK, "请求成功", result, keys)

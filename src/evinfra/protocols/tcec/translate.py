@@ -33,6 +33,7 @@ from evinfra.domain.station import Payment, Station, StationStatus, StationType
 from evinfra.domain.status import ConnectorState, TcecConnectorStatus, from_tcec, to_tcec
 from evinfra.domain.validation import enum_value, non_negative, pattern
 from evinfra.protocols.tcec.fields import Finding, Findings, Reader, Translated, WireFormatError, format_datetime
+from evinfra.protocols.tcec.profiles import PROFILES, STANDARD, Profile, standard_code
 from evinfra.regions.coords import gcj02_to_wgs84, wgs84_to_gcj02
 
 __all__ = [
@@ -163,12 +164,17 @@ class PowerSample:
 
 
 def station_info(
-    obj: Mapping[str, Any], operator_id: str, *, interface: str = "StationInfo"
+    obj: Mapping[str, Any],
+    operator_id: str,
+    *,
+    interface: str = "StationInfo",
+    partner: Profile = PROFILES[STANDARD],
 ) -> Translated[StationTree]:
     """A StationInfo (or a payload ``{"StationInfo": {...}}``) with its EquipmentInfos and ConnectorInfos.
 
     StationLng/StationLat and EquipmentLng/EquipmentLat are GCJ-02 and are stored as WGS-84. The
     OperatorID must be the authenticated operator's: an operator may only write its own stations.
+    EquipmentType and ConnectorType are read through the operator's ``partner`` profile.
     """
     findings = Findings(interface)
     r = _unwrap(obj, "StationInfo", findings)
@@ -207,7 +213,7 @@ def station_info(
     seen_equipment: set[str] = set()
     seen_connectors: set[str] = set()
     for er in equipment_readers:
-        equipment = _equipment(er, operator_id, station_id)
+        equipment = _equipment(er, operator_id, station_id, partner)
         if equipment.equipment_id in seen_equipment:
             raise er.error("EquipmentID", "设备编码重复", "duplicate EquipmentID")
         seen_equipment.add(equipment.equipment_id)
@@ -216,7 +222,7 @@ def station_info(
             er.note("ConnectorInfos", "empty", {"EquipmentID": equipment.equipment_id})
         connectors: list[Connector] = []
         for cr in connector_readers:
-            connector = _connector(cr, equipment)
+            connector = _connector(cr, equipment, partner)
             if connector.connector_id in seen_connectors:
                 raise cr.error("ConnectorID", "接口编码重复", "duplicate ConnectorID")
             seen_connectors.add(connector.connector_id)
@@ -259,12 +265,13 @@ def _payment(r: Reader) -> frozenset[Payment]:
     return frozenset(means)
 
 
-def _equipment(r: Reader, operator_id: str, station_id: str) -> Equipment:
+def _equipment(r: Reader, operator_id: str, station_id: str, partner: Profile) -> Equipment:
+    code = standard_code(partner, "EquipmentType", r.integer("EquipmentType"), r.note)
     return Equipment(
         operator_id=operator_id,
         station_id=station_id,
         equipment_id=r.text("EquipmentID"),
-        equipment_type=enum_value(EquipmentType, "equipment_type", r.integer("EquipmentType")),
+        equipment_type=enum_value(EquipmentType, "equipment_type", code),
         power_kw=r.number("Power"),
         name=r.opt_text("EquipmentName") or "",
         manufacturer_id=r.opt_text("ManufacturerID") or None,
@@ -288,7 +295,8 @@ def _opt_location(r: Reader, lng_name: str, lat_name: str) -> GeoPoint | None:
     return GeoPoint(*gcj02_to_wgs84(lng, lat))
 
 
-def _connector(r: Reader, equipment: Equipment) -> Connector:
+def _connector(r: Reader, equipment: Equipment, partner: Profile) -> Connector:
+    code = standard_code(partner, "ConnectorType", r.integer("ConnectorType"), r.note)
     standard = r.opt_integer("NationalStandard")
     if standard is None:
         r.note("NationalStandard", "absent", {"NationalStandard": None})
@@ -298,7 +306,7 @@ def _connector(r: Reader, equipment: Equipment) -> Connector:
         station_id=equipment.station_id,
         equipment_id=equipment.equipment_id,
         connector_id=r.text("ConnectorID"),
-        connector_type=enum_value(ConnectorType, "connector_type", r.integer("ConnectorType")),
+        connector_type=enum_value(ConnectorType, "connector_type", code),
         power_kw=r.number("Power"),
         national_standard=enum_value(NationalStandard, "national_standard", standard),
         voltage_upper_v=r.opt_integer("VoltageUpperLimits"),
@@ -550,7 +558,12 @@ def charge_order_to_wire(order: ChargeOrder) -> WireDict:
 
 
 def check_orders(obj: Mapping[str, Any], *, interface: str = "check_charge_orders") -> Translated[CheckOrdersRequest]:
-    """A check_charge_orders request (§10.8). Totals are not cross-checked here: that is reconciliation."""
+    """A check_charge_orders request (§10.8).
+
+    Reconciliation goes by the listed orders. A header that disagrees with them (OrderCount, or the sums of
+    TotalPower and TotalMoney beyond rounding each order to 0.01) is an inconsistent message from the
+    operator's side: recorded as a finding (variant ``header≠orders``), not refused.
+    """
     findings = Findings(interface)
     r = Reader(obj, findings)
     if not r.has("ChargeOrders"):
@@ -576,7 +589,21 @@ def check_orders(obj: Mapping[str, Any], *, interface: str = "check_charge_order
     non_negative("order_count", request.order_count, "笔")
     non_negative("total_power", request.total_power, "kWh")
     _money("total_money", request.total_money)
+    _check_header(request, findings)
     return findings.wrap(request)
+
+
+def _check_header(request: CheckOrdersRequest, findings: Findings) -> None:
+    n, mismatch = len(request.orders), "header≠orders"
+    if request.order_count != n:
+        findings.add("OrderCount", mismatch, {"OrderCount": request.order_count, "ChargeOrders": n})
+    slack = 0.01 + 0.005 * n  # each order and the total rounded to 0.01 on the operator's side
+    power = sum(o.total_power_kwh for o in request.orders)
+    if abs(power - request.total_power) > slack:
+        findings.add("TotalOrderPower", mismatch, {"TotalOrderPower": request.total_power, "sum": round(power, 3)})
+    money = sum((o.total_money for o in request.orders), Decimal(0))
+    if abs(money - request.total_money) > Decimal(str(slack)):
+        findings.add("TotalOrderMoney", mismatch, {"TotalOrderMoney": str(request.total_money), "sum": str(money)})
 
 
 def dispute_response(
