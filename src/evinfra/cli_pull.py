@@ -22,6 +22,7 @@ from evinfra.bootstrap import bootstrap
 from evinfra.config import Settings
 from evinfra.ingest.pull import PullScheduler, SyncOutcome
 from evinfra.ingest.pull_sink import PullSink, build_targets, close_targets
+from evinfra.ingest.pull_state import StorePullState
 
 __all__ = ["pull_app"]
 
@@ -46,7 +47,10 @@ def _outcomes_table(outcomes: Sequence[SyncOutcome], sink: PullSink) -> Table:
 
 @pull_app.command("run-once")
 def run_once(operators: OperatorsOption = None) -> None:
-    """拉取一次所有已配置的运营商 / sync every configured operator once (exit 1 if any sync failed)."""
+    """拉取一次所有已配置的运营商 / sync every configured operator once (exit 1 if any sync failed).
+
+    Always a full sync, whatever ``pull_state`` says, and ``pull_state`` is left alone (``pull run`` owns it).
+    """
     c = bootstrap(Settings())
     sink = PullSink(c.uow, c.regions, c.clock)
     targets = build_targets(c, sink=sink, operator_ids=operators)
@@ -73,7 +77,9 @@ def run(
 ) -> None:
     """定时拉取，直到 Ctrl-C / SIGTERM / sync on a schedule until interrupted; failures back off (30 s … 30 min).
 
-    Targets are read once at start: restart after ``operator set-pull`` or a suspension.
+    Targets are read once at start: restart after ``operator set-pull`` or a suspension. Each operator's state
+    (last successful sync, back-off, next due time, known stations) is kept in the table ``pull_state``, so a
+    restart resumes: incremental from the last successful sync, due when it was due, with the back-off kept.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -83,7 +89,9 @@ def run(
     if not targets:
         console.print("没有可拉取的运营商：请先 evinfra operator set-pull / no active operator is configured for pull")
         raise typer.Exit(1)
-    scheduler = PullScheduler(targets, interval=timedelta(seconds=interval), clock=c.clock)
+    scheduler = PullScheduler(
+        targets, interval=timedelta(seconds=interval), clock=c.clock, state_store=StorePullState(c.uow)
+    )
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Iterator, Sequence
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from evinfra.ingest.pull import PullKind, PullScheduler, PullTarget
+from evinfra.ingest.pull import MemoryStateStore, PullKind, PullScheduler, PullTarget, TargetState
 from evinfra.protocols.tcec.client import PullError
 
 T0 = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
@@ -174,3 +175,113 @@ def test_run_forever_stops_on_the_event() -> None:
     thread.join(timeout=5)
     assert not thread.is_alive()
     assert len(client.info_calls) == 1
+
+
+# --- resuming from a saved state (a restart) -------------------------------------------------------------------
+
+
+class FailingStore(MemoryStateStore):
+    """Loads like a memory store, cannot save (a store outage)."""
+
+    def save(self, operator_id: str, state: TargetState) -> None:
+        raise ConnectionError("database gone")
+
+
+def test_a_new_scheduler_over_the_same_state_resumes_incrementally() -> None:
+    store, sink = MemoryStateStore(), Sink()
+    first = FakeClient(["S1", "S2", "S3"])
+    sched = scheduler(first, sink=sink, interval=timedelta(minutes=5), state_store=store)
+    [outcome] = sched.run_once(T0)
+    assert outcome.ok and outcome.full
+    assert store.states["OP0000001"].last_sync_start == T0  # saved after the attempt
+    assert store.states["OP0000001"] is not sched.state("OP0000001")  # a copy, not the live state
+
+    restarted = FakeClient(["S1", "S2", "S3"])  # the process restarts: new client, new scheduler, same store
+    sched = scheduler(restarted, sink=sink, interval=timedelta(minutes=5), state_store=store)
+    assert sched.next_wakeup() == T0 + timedelta(minutes=5)
+    assert sched.run_once(T0 + timedelta(minutes=4)) == []  # the due time survived: no sync on start
+    [outcome] = sched.run_once(T0 + timedelta(minutes=5))
+    assert outcome.ok and not outcome.full
+    assert restarted.info_calls == [T0 - timedelta(seconds=60)]  # incremental from the saved LastQueryTime
+    assert restarted.status_calls == [["S1", "S2", "S3"]]  # every station known before the restart
+
+
+def test_backoff_survives_a_restart() -> None:
+    store, sink = MemoryStateStore(), Sink()
+    client = FakeClient(["S1"])
+    client.fail = PullError("down", kind="timeout")
+    sched = scheduler(client, sink=sink, state_store=store)
+    now = T0
+    for _ in range(3):  # waits 30, 60, 120 s
+        [outcome] = sched.run_once(now)
+        now = outcome.next_due
+    assert now == T0 + timedelta(seconds=30 + 60 + 120)
+
+    client = FakeClient(["S1"])
+    client.fail = PullError("still down", kind="timeout")
+    sched = scheduler(client, sink=sink, state_store=store)
+    state = sched.state("OP0000001")
+    assert (state.failures, state.next_due, state.last_sync_start) == (3, now, None)
+    assert state.last_error is not None and "down" in state.last_error
+    assert sched.due(now - timedelta(seconds=1)) == []
+    [outcome] = sched.run_once(now)
+    assert not outcome.ok and outcome.full
+    assert outcome.next_due - now == timedelta(seconds=240)  # the fourth failure in a row, not the first
+    assert store.states["OP0000001"].failures == 4
+
+
+def test_success_before_a_restart_after_failures_is_what_resumes() -> None:
+    store, sink = MemoryStateStore(), Sink()
+    client = FakeClient(["S1", "S2"])
+    sched = scheduler(client, sink=sink, interval=timedelta(minutes=5), state_store=store)
+    sched.run_once(T0)  # success: LastQueryTime anchor T0
+    client.fail = PullError("busy", ret=-1)
+    [failed] = sched.run_once(T0 + timedelta(minutes=5))  # then a failure: back-off, anchor unchanged
+    assert not failed.ok
+
+    client = FakeClient(["S1", "S2"])
+    sched = scheduler(client, sink=sink, interval=timedelta(minutes=5), state_store=store)
+    state = sched.state("OP0000001")
+    assert (state.failures, state.next_due) == (1, failed.next_due)  # a failing target keeps its back-off
+    [outcome] = sched.run_once(failed.next_due)
+    assert outcome.ok and not outcome.full
+    assert client.info_calls == [T0 - timedelta(seconds=60)]
+    assert sched.state("OP0000001").failures == 0
+
+
+def test_a_shorter_interval_after_a_restart_takes_effect_at_once() -> None:
+    store, sink = MemoryStateStore(), Sink()
+    scheduler(FakeClient(["S1"]), sink=sink, interval=timedelta(hours=1), state_store=store).run_once(T0)
+    sched = scheduler(FakeClient(["S1"]), sink=sink, interval=timedelta(minutes=5), state_store=store)
+    assert sched.next_wakeup() == T0 + timedelta(minutes=5)
+    longer = scheduler(FakeClient(["S1"]), sink=sink, interval=timedelta(hours=2), state_store=store)
+    assert longer.next_wakeup() == T0 + timedelta(hours=1)  # a longer one waits for the saved due time first
+
+
+def test_targets_without_a_saved_state_start_afresh() -> None:
+    store, sink = MemoryStateStore(), Sink()
+    scheduler(FakeClient(["A1"]), sink=sink, state_store=store).run_once(T0)
+    a, b = FakeClient(["A1"]), FakeClient(["B1"])
+    sched = scheduler(a, b, sink=sink, state_store=store)  # OP0000002 is new
+    assert sched.due(T0 + timedelta(seconds=1)) == ["OP0000002"]
+    assert sched.state("OP0000002") == TargetState()
+
+
+def test_a_failing_save_is_logged_and_the_sync_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    client, sink = FakeClient(["S1"]), Sink()
+    sched = scheduler(client, sink=sink, interval=timedelta(minutes=5), state_store=FailingStore())
+    with caplog.at_level(logging.ERROR, logger="evinfra.ingest.pull"):
+        [outcome] = sched.run_once(T0)
+    assert outcome.ok
+    assert "could not save the pull state" in caplog.text
+    assert sched.state("OP0000001").last_sync_start == T0  # kept in memory
+    [outcome] = sched.run_once(T0 + timedelta(minutes=5))
+    assert not outcome.full and client.info_calls[-1] == T0 - timedelta(seconds=60)
+
+
+def test_last_success_at_is_read_from_the_clock() -> None:
+    client, sink = FakeClient(["S1"]), Sink()
+    sched = scheduler(client, sink=sink, clock=lambda: T0 + timedelta(seconds=7))
+    sched.run_once(T0)
+    state = sched.state("OP0000001")
+    assert (state.last_sync_start, state.last_success_at) == (T0, T0 + timedelta(seconds=7))

@@ -192,10 +192,10 @@ def write_power(
 ) -> int:
     """(station id, equipment id, connector id, time, kW) rows of notification_realtime_power_info.
 
-    Negative power is discharge (V2G) and is kept as sent.
+    Negative power is discharge (V2G) and is kept as sent. Idempotent: a sample already stored for the same
+    (station, equipment, connector, time) is skipped, keeping the first value. Returns how many were new.
     """
     n = 0
     for station_id, equipment_id, connector_id, at, power_kw in samples:
-        uow.hub.add_power(_station_pk(uow, operator_id, station_id), equipment_id, connector_id, at, power_kw)
-        n += 1
+        n += uow.hub.add_power(_station_pk(uow, operator_id, station_id), equipment_id, connector_id, at, power_kw)
     return n

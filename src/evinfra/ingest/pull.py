@@ -3,6 +3,11 @@
 Pushes are the primary feed; pulling catches what pushes missed and seeds a new operator (reference §9,
 102.2 §4 a/b). Scheduling is pure: :meth:`PullScheduler.run_once` takes ``now`` and the randomness is
 injected, so back-off and due-ness are testable with a fake clock.
+
+What the scheduler remembers per target (:class:`TargetState`) goes through a :class:`StateStore`: loaded when the
+scheduler is made, saved after every sync attempt, failed or not. The default keeps it in memory; ``evinfra pull
+run`` keeps it in the store (:class:`evinfra.ingest.pull_state.StorePullState`), so a restart resumes incrementally
+from the last successful sync and keeps the back-off.
 """
 
 from __future__ import annotations
@@ -11,17 +16,19 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from evinfra.protocols.tcec.client import PullError
 
 __all__ = [
+    "MemoryStateStore",
     "PullKind",
     "PullScheduler",
     "PullTarget",
     "Sink",
+    "StateStore",
     "StationSource",
     "SyncOutcome",
     "TargetState",
@@ -60,6 +67,36 @@ class TargetState:
     failures: int = 0  # consecutive failed syncs
     last_error: str | None = None
     station_ids: dict[str, None] = field(default_factory=dict)  # insertion-ordered set of known StationIDs
+    last_success_at: datetime | None = None  # when the last fully successful sync ended (scheduler's clock)
+
+    def copy(self) -> TargetState:
+        """An independent copy (the set of StationIDs included)."""
+        return replace(self, station_ids=dict(self.station_ids))
+
+
+class StateStore(Protocol):
+    """Where :class:`PullScheduler` keeps its :class:`TargetState` across restarts."""
+
+    def load(self, operator_ids: Sequence[str]) -> dict[str, TargetState]:
+        """The saved state of those targets that have one; a target left out starts afresh (full sync, due now)."""
+        ...
+
+    def save(self, operator_id: str, state: TargetState) -> None:
+        """Remember ``state`` (durably, for a persistent store); called after every sync attempt."""
+        ...
+
+
+class MemoryStateStore:
+    """A :class:`StateStore` in memory: the default, gone with the process. Keeps copies, never the live state."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, TargetState] = {}
+
+    def load(self, operator_ids: Sequence[str]) -> dict[str, TargetState]:
+        return {op: self.states[op].copy() for op in operator_ids if op in self.states}
+
+    def save(self, operator_id: str, state: TargetState) -> None:
+        self.states[operator_id] = state.copy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +120,11 @@ class PullScheduler:
     known for that target. Back-off after the n-th consecutive failure is ``min(cap, base * 2**(n-1))``
     scaled by a factor in ``[1 - jitter, 1]`` drawn from ``rng``, so many failing operators do not retry in
     lock-step and the cap is never exceeded.
+
+    The state of each target is loaded from ``state_store`` once, here, and saved to it after each sync attempt;
+    a store failure on save is logged, never raised (the state stays in memory and goes out with the next save).
+    A resumed target keeps its due time, except that a successful target is due no later than ``interval`` after
+    its last sync started, so a shorter ``interval`` takes effect at once.
     """
 
     def __init__(
@@ -96,6 +138,7 @@ class PullScheduler:
         overlap: timedelta = timedelta(seconds=60),
         rng: random.Random | None = None,
         clock: Callable[[], datetime] | None = None,
+        state_store: StateStore | None = None,
     ) -> None:
         ids = [target.operator_id for target in targets]
         if len(set(ids)) != len(ids):
@@ -103,7 +146,9 @@ class PullScheduler:
         if not 0.0 <= jitter <= 1.0:
             raise ValueError(f"jitter must be within [0, 1], got {jitter}")
         self._targets = {target.operator_id: target for target in targets}
-        self._states = {target.operator_id: TargetState() for target in targets}
+        self._store: StateStore = state_store if state_store is not None else MemoryStateStore()
+        saved = self._store.load(ids)
+        self._states = {op: saved[op] if op in saved else TargetState() for op in ids}
         self.interval = interval
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -111,6 +156,9 @@ class PullScheduler:
         self.overlap = overlap
         self._rng = rng if rng is not None else random.Random()
         self._clock = clock if clock is not None else (lambda: datetime.now(UTC))
+        for op, state in self._states.items():
+            if op in saved:
+                self._resume(op, state)
 
     @property
     def targets(self) -> list[PullTarget]:
@@ -137,8 +185,12 @@ class PullScheduler:
         return raw * (1.0 - self.jitter * self._rng.random())
 
     def run_once(self, now: datetime) -> list[SyncOutcome]:
-        """Sync every target that is due at ``now``; never raises for a target's failure."""
-        return [self._sync(self._targets[op], self._states[op], now) for op in self.due(now)]
+        """Sync every target that is due at ``now`` and save its state; never raises for a target's failure."""
+        outcomes = []
+        for op in self.due(now):
+            outcomes.append(self._sync(self._targets[op], self._states[op], now))
+            self._save(op)
+        return outcomes
 
     def run_forever(self, stop_event: threading.Event, *, max_sleep: float = 60.0) -> None:
         """Loop until ``stop_event`` is set, sleeping until the next target is due (at most ``max_sleep`` s)."""
@@ -147,6 +199,23 @@ class PullScheduler:
             wake = self.next_wakeup()
             delay = 0.0 if wake is None else (wake - self._clock()).total_seconds()
             stop_event.wait(min(max(delay, 0.0), max_sleep))
+
+    def _resume(self, operator_id: str, state: TargetState) -> None:
+        if state.failures == 0 and state.last_sync_start is not None and state.next_due is not None:
+            state.next_due = min(state.next_due, state.last_sync_start + self.interval)
+        logger.info(
+            "pull %s resumes: last sync started %s, %d consecutive failures, next due %s",
+            operator_id,
+            "never" if state.last_sync_start is None else state.last_sync_start.isoformat(),
+            state.failures,
+            "now" if state.next_due is None else state.next_due.isoformat(),
+        )
+
+    def _save(self, operator_id: str) -> None:
+        try:
+            self._store.save(operator_id, self._states[operator_id])
+        except Exception:  # the sync itself is done; the state is saved again after the next attempt
+            logger.exception("pull %s: could not save the pull state", operator_id)
 
     def _sync(self, target: PullTarget, state: TargetState, now: datetime) -> SyncOutcome:
         full = state.last_sync_start is None
@@ -175,5 +244,6 @@ class PullScheduler:
         state.failures = 0
         state.last_error = None
         state.last_sync_start = now
+        state.last_success_at = self._clock()
         state.next_due = now + self.interval
         return SyncOutcome(target.operator_id, True, full, stations, statuses, state.next_due)

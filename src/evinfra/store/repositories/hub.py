@@ -1,11 +1,12 @@
-"""Hub bookkeeping: key sets, tokens, API keys, replay guard, data-quality counts, power samples."""
+"""Hub bookkeeping: key sets, tokens, API keys, replay guard, data-quality counts, power samples, pull state."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from evinfra.store.rows import (
     ApiKeyRow,
     OperatorKeyRow,
     PowerSampleRow,
+    PullStateRow,
     QualityFindingRow,
     SeenEnvelopeRow,
 )
@@ -40,6 +42,35 @@ _SEEN_SQLITE = Statements(
     .returning(_SEEN.c.sig)
 )
 
+# Power samples: one per (station, equipment, connector, time). The conflict target repeats the unique index
+# ux_power_samples_sample, with '' written inline (a bound parameter would not match the index expression).
+_POWER: Table = PowerSampleRow.__table__  # type: ignore[assignment]
+_POWER_VALUES = {
+    "station_pk": bindparam("station_pk"),
+    "equipment_id": bindparam("equipment_id"),
+    "connector_id": bindparam("connector_id"),
+    "sampled_at": bindparam("sampled_at", type_=_POWER.c.sampled_at.type),
+    "power_kw": bindparam("power_kw"),
+}
+_POWER_IDENTITY = [
+    _POWER.c.station_pk,
+    _POWER.c.sampled_at,
+    func.coalesce(_POWER.c.equipment_id, literal_column("''")),
+    func.coalesce(_POWER.c.connector_id, literal_column("''")),
+]
+_POWER_PG = Statements(
+    insert=pg_insert(_POWER)
+    .values(_POWER_VALUES)
+    .on_conflict_do_nothing(index_elements=_POWER_IDENTITY)
+    .returning(_POWER.c.pk)
+)
+_POWER_SQLITE = Statements(
+    insert=sqlite_insert(_POWER)
+    .values(_POWER_VALUES)
+    .on_conflict_do_nothing(index_elements=_POWER_IDENTITY)
+    .returning(_POWER.c.pk)
+)
+
 
 @dataclass(frozen=True, slots=True)
 class StoredKeys:
@@ -62,6 +93,20 @@ class FindingCount:
     example: str
     first_seen: datetime
     last_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PullState:
+    """One operator's row of ``pull_state``: where the pull scheduler is with it (see
+    :mod:`evinfra.ingest.pull_state` for what each column means to the scheduler)."""
+
+    operator_id: str
+    last_success_at: datetime | None = None
+    last_query_time: datetime | None = None
+    failures: int = 0
+    next_due_at: datetime | None = None
+    last_error: str = ""  # "" = none
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class HubRepository:
@@ -99,6 +144,35 @@ class HubRepository:
             StoredKeys(r.operator_id, r.direction, r.secrets_enc, r.base_url, r.our_operator_id, r.aliases, r.profile)
             for r in rows
         ]
+
+    # --- pull scheduler state -----------------------------------------------------------------
+    def get_pull_state(self, operator_id: str) -> PullState | None:
+        row = self.session.get(PullStateRow, operator_id)
+        if row is None:
+            return None
+        return PullState(
+            row.operator_id,
+            row.last_success_at,
+            row.last_query_time,
+            row.failures,
+            row.next_due_at,
+            row.last_error,
+            dict(row.extra or {}),
+        )
+
+    def put_pull_state(self, state: PullState) -> None:
+        """Insert or replace an operator's pull state (``last_error`` is cut to the column's 500 characters)."""
+        row = self.session.get(PullStateRow, state.operator_id)
+        if row is None:
+            row = PullStateRow(operator_id=state.operator_id)
+            self.session.add(row)
+        row.last_success_at = state.last_success_at
+        row.last_query_time = state.last_query_time
+        row.failures = state.failures
+        row.next_due_at = state.next_due_at
+        row.last_error = state.last_error[:500]
+        row.extra = dict(state.extra)
+        self.session.flush()
 
     # --- tokens -------------------------------------------------------------------------------
     def add_token(self, token_hash: str, operator_id: str, issued_at: datetime, expires_at: datetime) -> None:
@@ -190,13 +264,24 @@ class HubRepository:
     # --- power --------------------------------------------------------------------------------
     def add_power(
         self, station_pk: int, equipment_id: str | None, connector_id: str | None, at: datetime, power_kw: float
-    ) -> None:
-        self.session.add(
-            PowerSampleRow(
-                station_pk=station_pk,
-                equipment_id=equipment_id,
-                connector_id=connector_id,
-                sampled_at=at,
-                power_kw=power_kw,
-            )
+    ) -> bool:
+        """Store one sample; False when the same sample is already stored (a re-sent or repeated report).
+
+        A sample is identified by (station, equipment, connector, time), NULL equipment/connector included
+        (station- and pile-level samples). The first value stored is kept: a repeat with a different power is
+        ignored, not an update, so a retried notification cannot rewrite history.
+        """
+        db = driver_connection(self.session)
+        dialect = self.session.get_bind().dialect
+        statement = (_POWER_PG if dialect.name == "postgresql" else _POWER_SQLITE).for_dialect(dialect)["insert"]
+        row = statement.one_or_none(
+            db,
+            {
+                "station_pk": station_pk,
+                "equipment_id": equipment_id,
+                "connector_id": connector_id,
+                "sampled_at": at,
+                "power_kw": power_kw,
+            },
         )
+        return row is not None  # RETURNING, not rowcount: psycopg reports -1 for this statement

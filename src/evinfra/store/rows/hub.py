@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evinfra.store.rows.base import Base
@@ -84,10 +84,17 @@ class QualityFindingRow(Base):
 
 
 class PowerSampleRow(Base):
-    """Real-time power (notification_realtime_power_info) per station, pile or connector [kW]."""
+    """Real-time power (notification_realtime_power_info) per station, pile or connector [kW].
+
+    A sample is identified by (station, equipment, connector, time); equipment and connector are NULL for a
+    station-level sample and connector is NULL for a pile-level one. A plain UNIQUE would treat those NULLs as
+    distinct (SQLite, PostgreSQL), so the unique index is over ``coalesce(…, '')`` instead, while the columns
+    keep NULL. It leads with (station, time), so it also serves time-range reads per station.
+    Expression indexes are not reflected on SQLite: a batch migration that recreates this table must
+    re-create the index itself.
+    """
 
     __tablename__ = "power_samples"
-    __table_args__ = (Index("ix_power_samples_station_time", "station_pk", "sampled_at"),)
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_pk: Mapped[int] = mapped_column(ForeignKey("stations.pk", ondelete="CASCADE"))
@@ -95,6 +102,17 @@ class PowerSampleRow(Base):
     connector_id: Mapped[str | None] = mapped_column(String(30))
     sampled_at: Mapped[datetime] = mapped_column(UTCDateTime())
     power_kw: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        Index(
+            "ux_power_samples_sample",
+            station_pk,
+            sampled_at,
+            func.coalesce(equipment_id, ""),
+            func.coalesce(connector_id, ""),
+            unique=True,
+        ),
+    )
 
 
 class PullStateRow(Base):
