@@ -4,7 +4,8 @@ and scheduler, and :class:`PullSink` writing through the hub's own translate and
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,17 @@ from typer.testing import CliRunner
 from evinfra.bootstrap import Container, bootstrap, utc_now
 from evinfra.cli_pull import pull_app
 from evinfra.config import Settings
+from evinfra.domain.equipment import EquipmentType
 from evinfra.domain.operator import Operator, OperatorStatus
 from evinfra.domain.status import from_tcec
 from evinfra.ingest.pull import PullScheduler
 from evinfra.ingest.pull_sink import REJECTED, UNKNOWN_CONNECTOR, PullSink, build_targets, close_targets
-from evinfra.ingest.registry import configure_pull, onboard_operator
+from evinfra.ingest.pull_state import STATION_IDS, StorePullState
+from evinfra.ingest.registry import configure_pull, onboard_operator, set_profile
 from evinfra.ingest.services import set_operator_status
 from evinfra.protocols.tcec.client import PullClient
 from evinfra.protocols.tcec.crypto import KeySet
+from evinfra.protocols.tcec.envelope import SHANGHAI
 from evinfra.scenario.simulator import SimOperator
 from evinfra.scenario.simulator_cpo import CpoState, cpo_app
 
@@ -267,3 +271,88 @@ def test_cli_run_once(cpo: Cpo, monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.invoke(pull_app, ["run-once"])
     assert result.exit_code == 1
     assert "failed" in result.output
+
+
+def _pull_state(container: Container) -> Any:
+    with container.uow.read() as uow:
+        return uow.hub.get_pull_state(OP)
+
+
+def test_a_restarted_scheduler_resumes_from_pull_state(cpo: Cpo) -> None:
+    c = cpo.container
+    cpo.configure()
+    targets = build_targets(c)
+    try:
+        first = utc_now()
+        [outcome] = PullScheduler(targets, state_store=StorePullState(c.uow)).run_once(first)
+        assert outcome.ok and outcome.full, outcome.error
+    finally:
+        close_targets(targets)
+    row = _pull_state(c)
+    assert row.last_query_time == first and row.failures == 0 and row.last_error == ""
+    assert row.next_due_at == first + timedelta(minutes=5)
+    assert sorted(row.extra[STATION_IDS]) == sorted(s["StationID"] for s in cpo.operator.stations)
+
+    targets = build_targets(c)  # a restart: new clients, new scheduler, state from the store
+    try:
+        scheduler = PullScheduler(targets, state_store=StorePullState(c.uow))
+        assert scheduler.run_once(first + timedelta(minutes=4)) == []
+        [outcome] = scheduler.run_once(first + timedelta(minutes=5))
+    finally:
+        close_targets(targets)
+    assert outcome.ok and not outcome.full and outcome.statuses == STATIONS, outcome.error
+    [_, since] = [call.payload["LastQueryTime"] for call in cpo.state.calls_to("query_stations_info")]
+    assert since == (first - timedelta(seconds=60)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+    cpo.configure("http://127.0.0.1:9/nothing/evcs/v1")  # the operator goes away: failures are kept too
+    for attempt in (1, 2):
+        targets = build_targets(c)
+        try:
+            scheduler = PullScheduler(targets, state_store=StorePullState(c.uow))
+            [outcome] = scheduler.run_once(_pull_state(c).next_due_at)
+        finally:
+            close_targets(targets)
+        assert not outcome.ok
+        row = _pull_state(c)
+        assert row.failures == attempt and row.last_error and row.next_due_at == outcome.next_due
+        assert row.last_query_time == first + timedelta(minutes=5)  # the anchor of the next incremental query
+
+
+def test_cli_run_resumes_incrementally(cpo: Cpo, monkeypatch: pytest.MonkeyPatch) -> None:
+    c = cpo.container
+    monkeypatch.setenv("EVINFRA_DATA_DIR", str(c.settings.data_dir))
+    monkeypatch.setenv("EVINFRA_DATABASE_URL", c.settings.resolved_database_url)
+    cpo.configure()
+    runner = CliRunner()
+    result = runner.invoke(pull_app, ["run", "--rounds", "1", "--interval", "60"])
+    assert result.exit_code == 0, result.output
+    assert "(full)" in result.output
+    row = _pull_state(c)
+    assert row is not None and row.last_query_time is not None and row.failures == 0
+
+    with c.uow() as uow:  # make it due now, as if the restart came after the interval
+        uow.hub.put_pull_state(replace(row, next_due_at=utc_now() - timedelta(seconds=1)))
+        uow.commit()
+    result = runner.invoke(pull_app, ["run", "--rounds", "1", "--interval", "60"])
+    assert result.exit_code == 0, result.output
+    assert OP in result.output and "(full)" not in result.output
+    since = [call.payload["LastQueryTime"] for call in cpo.state.calls_to("query_stations_info")]
+    assert since[0] == ""
+    assert since[1] == (row.last_query_time - timedelta(seconds=60)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+    assert _pull_state(c).last_query_time > row.last_query_time
+
+
+def test_pulled_stations_are_read_through_the_operators_partner_profile(cpo: Cpo) -> None:
+    """A Shenzhen client's CPO side sends EquipmentType 0 (直流) too: build_targets hands its profile to the sink."""
+    c, station = cpo.container, dict(cpo.operator.stations[0])
+    station["EquipmentInfos"] = [{**e, "EquipmentType": 0} for e in station["EquipmentInfos"]]
+    cpo.configure()
+    sink = PullSink(c.uow, c.regions, c.clock)
+    close_targets(build_targets(c, sink=sink))
+    assert not sink.station_info(OP, station)  # standard profile: 0 is no EquipmentType
+    set_profile(OP, "shenzhen", c.uow, NOW)
+    close_targets(build_targets(c, sink=sink))
+    assert sink.station_info(OP, station)
+    with c.uow() as uow:
+        tree = uow.network.get_tree(OP, station["StationID"])
+    assert tree is not None and {e.equipment.equipment_type for e in tree.equipment} == {EquipmentType.DC}

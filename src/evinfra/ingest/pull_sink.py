@@ -42,6 +42,7 @@ from evinfra.protocols.tcec import translate
 from evinfra.protocols.tcec.client import PullClient
 from evinfra.protocols.tcec.envelope import Deviation
 from evinfra.protocols.tcec.fields import Findings, Reader, WireFormatError
+from evinfra.protocols.tcec.profiles import PROFILES, STANDARD, Profile
 from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
 
 __all__ = [
@@ -90,6 +91,8 @@ class PullSink:
         self._clock = clock
         self._connectors = connectors if connectors is not None else ConnectorCache()
         self.counts: Counter[str] = Counter()
+        # operator → the code lists its software uses (its key set's profile); standard when not set
+        self.partners: dict[str, Profile] = {}
 
     def __call__(self, operator_id: str, kind: PullKind, payload: dict[str, Any]) -> None:
         if kind == "station_info":
@@ -106,7 +109,9 @@ class PullSink:
         now = self._clock()
         label = _label(payload, "StationID")
         try:
-            parsed = translate.station_info(payload, operator_id, interface=interface)
+            parsed = translate.station_info(
+                payload, operator_id, interface=interface, partner=self.partners.get(operator_id, PROFILES[STANDARD])
+            )
         except (WireFormatError, DomainValidationError) as exc:
             self._reject(operator_id, interface, f"StationID {label}", exc, now)
             self.counts["stations_rejected"] += 1
@@ -313,6 +318,7 @@ def build_targets(
     with context.uow() as uow:
         stored = uow.hub.pull_targets()
         status = {s.operator_id: _status(uow, s.operator_id) for s in stored}
+        pushed = {s.operator_id: uow.hub.get_keys(s.operator_id, "in") for s in stored}
     targets: list[PullTarget] = []
     for keys in sorted(stored, key=lambda s: s.operator_id):
         if operator_ids is not None and keys.operator_id not in operator_ids:
@@ -331,6 +337,8 @@ def build_targets(
             timeout=timeout,
             on_deviation=sink.deviation_recorder(keys.operator_id),
         )
+        inbound = pushed[keys.operator_id]  # one operator, one software: its push profile holds for its CPO side
+        sink.partners[keys.operator_id] = PROFILES.get(inbound.profile if inbound else keys.profile, PROFILES[STANDARD])
         targets.append(PullTarget(keys.operator_id, client, sink))
     return targets
 
