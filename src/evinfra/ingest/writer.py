@@ -1,9 +1,11 @@
 """Group commit: many acknowledged writes, one durable transaction.
 
 Every T/CEC notification must be durable before its Ret 0 goes out, and a durable commit costs an
-fsync. One writer thread drains whatever requests are waiting, runs them in one transaction, commits
-once, and only then resolves the callers' futures. Under load the fsync is shared by the whole batch;
-when idle a write waits for nobody.
+fsync. The writer takes whatever requests are waiting, runs them in one transaction, commits once, and
+only then resolves the callers' futures. Under load the fsync is shared by the whole batch; when idle a
+write waits for nobody. Two schedulings share that logic: :class:`BatchWriter`, a thread fed by a queue
+(PostgreSQL, where statements are round trips), and :class:`LoopBatchWriter`, statements on the event
+loop with BEGIN and COMMIT in a helper thread (the embedded SQLite); :func:`writer_for` picks one.
 
 One bad item cannot spoil its neighbours. A SAVEPOINT per item costs about as much as a small write,
 so items first run without one: if an item raises, the transaction is rolled back and the batch runs
@@ -11,9 +13,10 @@ again with that item in its own SAVEPOINT, whose rollback undoes only that item'
 failing item puts every item of the batch in a SAVEPOINT (at most three attempts), and so does the next
 batch, until a batch passes without failures. Work functions must therefore be repeatable: they may only
 write through the unit of work. In-process caches of what the store holds are told about every rolled
-back transaction through :meth:`BatchWriter.on_rollback`.
+back transaction through ``on_rollback``.
 
-Async callers are woken once per batch (one ``call_soon_threadsafe`` per event loop), not once per item.
+Async callers of the writer thread are woken once per batch (one ``call_soon_threadsafe`` per event loop),
+not once per item.
 
 Several workers may run batches at once (PostgreSQL). Two batches that lock the same connectors in
 different orders would deadlock and stall both for the server's deadlock timeout, so a write may name
