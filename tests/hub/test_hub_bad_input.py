@@ -19,6 +19,7 @@ from evinfra.ingest.registry import onboard_operator
 from evinfra.ingest.services import save_station, set_operator_status
 from evinfra.protocols.tcec.crypto import KeySet, encrypt_data, sign
 from evinfra.protocols.tcec.ret import Ret
+from evinfra.scenario.simulator import OperatorClient, SimOperator
 from evinfra.store.rows import Base
 
 OTHER = "MB7654321"
@@ -236,3 +237,17 @@ def test_wrong_operator_secret_fails_then_is_throttled(live):
     good = {"OperatorID": OP, "OperatorSecret": live.keys.operator_secret}
     data = answer(post(live.base, "query_token", seal(OP, good, live.keys)), live.keys)[2]
     assert data["SuccStat"] == 1 and data["FailReason"] == 3  # throttled even with the right secret
+
+
+def test_two_clients_of_one_operator_in_the_same_second_are_not_replays(live):
+    """An identical query_token envelope is a replay; the simulator's clients of one operator share its Seq counter,
+    so a second client starting within the same second seals a different envelope."""
+    operator = SimOperator.generate(OP, live.keys, seed=3, stations=1)
+    instant = utc_now().replace(microsecond=0)
+    first = OperatorClient(operator, live.base, clock=lambda: instant)
+    second = OperatorClient(operator, live.base, clock=lambda: instant)
+    try:
+        assert first.query_token() and second.query_token()
+    finally:
+        first.close()
+        second.close()

@@ -267,6 +267,9 @@ class SimOperator:
     initial_status: dict[str, int] = field(default_factory=dict)  # Status pushed first (default 1 = free)
     connector_sites: dict[str, str] = field(default_factory=dict)  # SiteCategory value, for a behaviour model
     frozen: frozenset[str] = frozenset()  # connectors whose status never changes (zombie piles, F-1)
+    # One Seq counter for the operator's link, shared by all its clients: two clients of one operator counting
+    # from 1 in the same second would seal byte-identical query_token envelopes, which the hub refuses as replays.
+    seq: SeqCounter = field(default_factory=SeqCounter, repr=False)
 
     def __post_init__(self) -> None:
         if not _OPERATOR_ID_RE.fullmatch(self.operator_id):
@@ -636,7 +639,7 @@ class OperatorClient:
         self._clock = clock
         self._owns_http = http is None
         self._http = http if http is not None else httpx.Client(timeout=timeout)
-        self._seq = SeqCounter()
+        self._seq = operator.seq
         self._token: tuple[str, datetime] | None = None
         self._lock = threading.Lock()
         self._orders: list[dict[str, Any]] = []  # orders pushed, for check_orders(day)
