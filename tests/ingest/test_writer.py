@@ -142,3 +142,23 @@ def test_two_workers_locking_the_same_rows_in_opposite_orders_do_not_deadlock(en
     finally:
         for w in writers:
             w.stop()
+
+
+def test_loop_writer_answers_every_waiting_write_when_begin_fails(uow_factory, monkeypatch):
+    """BEGIN (e.g. another process holding SQLite's write lock past the timeout) fails: the batch gets the error,
+    nothing is written, and the next batch goes through."""
+    calls = {"n": 0}
+    real_begin = SqlUnitOfWork.begin
+
+    def flaky_begin(self: SqlUnitOfWork) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise TimeoutError("write lock busy")
+        real_begin(self)
+
+    monkeypatch.setattr(SqlUnitOfWork, "begin", flaky_begin)
+    results, writer = one_batch("loop", uow_factory, [(record("A"), None), (record("B"), None)])
+    assert all(isinstance(r, TimeoutError) for r in results)
+    assert seen(uow_factory) == set() and writer.batches == 0
+    results, writer = one_batch("loop", uow_factory, [(record("C"), None)])
+    assert results == ["C"] and seen(uow_factory) == {"C"}
