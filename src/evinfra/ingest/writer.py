@@ -21,7 +21,10 @@ not once per item.
 Several workers may run batches at once (PostgreSQL). Two batches that lock the same connectors in
 different orders would deadlock and stall both for the server's deadlock timeout, so a write may name
 the object it locks (``order``) and each batch runs its items sorted by that key: every worker then
-takes those row locks in one global order. Items with the same key keep their arrival order.
+takes those row locks in one global order. Items with the same key keep their arrival order. Rows that
+no key names (an operator's data-quality counters) can still close a cycle when one operator's messages
+mix deviating and clean ones; PostgreSQL then aborts one of the transactions and that batch runs again
+as above, so the cost is a stall, not a lost or wrong write.
 """
 
 from __future__ import annotations
