@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,9 +24,15 @@ def create_app(container: Container | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         container.writer.start()
         housekeeping = asyncio.create_task(hub.housekeeping())
+        # What is alive now (the region catalog, SQLAlchemy's metadata and caches, the app) stays alive:
+        # frozen, the cyclic GC no longer walks it on every full collection. Those walks cost the hub
+        # ~10 % of its throughput and set its p99 latency (bench/README.md: ~95 ms → ~25 ms).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             housekeeping.cancel()
             container.writer.stop()
 
