@@ -36,7 +36,6 @@ def test_openapi_is_served(engine, tmp_path):
 
 def test_the_startup_heap_is_frozen_while_serving_and_released_after(engine, tmp_path):
     """gc.freeze() keeps full collections from walking the catalog and the caches on the hub's hot path."""
-    assert gc.get_freeze_count() == 0
     with client_for(engine, tmp_path) as client:
         assert client.get("/livez").status_code == 200
         assert gc.get_freeze_count() > 100_000  # the region catalog alone is tens of thousands of objects
