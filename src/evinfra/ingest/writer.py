@@ -102,9 +102,20 @@ class _GroupCommit:
         return items, set(range(len(items))) if self._isolate_all else set()
 
     def _done(self, outcomes: list[Outcome]) -> None:
+        """The batch is committed: count it and hand the results over."""
         self._isolate_all = any(not ok for _, ok, _ in outcomes)
         self.batches += 1
         self.items += len(outcomes)
+        self._answer(outcomes)
+
+    def _failed(self, items: list[_Item], exc: Exception) -> None:
+        """BEGIN or COMMIT failed: nothing of this batch is durable, and every caller hears so."""
+        log.exception("batch of %d writes failed to commit", len(items))
+        self._rolled_back()
+        self._answer([(item, False, exc) for item in items])
+
+    def _answer(self, outcomes: list[Outcome]) -> None:
+        raise NotImplementedError
 
     def _execute(self, uow: SqlUnitOfWork, items: list[_Item], isolated: set[int]) -> list[Outcome] | None:
         """Run the items in ``uow``'s transaction; None (``isolated`` grown) when an item outside a SAVEPOINT
@@ -212,16 +223,16 @@ class BatchWriter(_GroupCommit):
                     outcomes = self._execute(uow, items, isolated)
                     if outcomes is not None:
                         uow.commit()
-            except Exception as exc:  # the commit itself failed: nothing of this batch is durable
-                log.exception("batch of %d writes failed to commit", len(items))
-                self._rolled_back()
-                _resolve([(item, False, exc) for item in items])
+            except Exception as exc:
+                self._failed(items, exc)
                 return
             if outcomes is not None:
                 break
             self.retries += 1
             self._rolled_back()
         self._done(outcomes)
+
+    def _answer(self, outcomes: list[Outcome]) -> None:
         _resolve(outcomes)
 
 
@@ -283,18 +294,17 @@ class LoopBatchWriter(_GroupCommit):
                     outcomes = self._execute(uow, items, isolated)
                     if outcomes is not None:
                         await _off_loop(io, uow.commit)
-            except Exception as exc:  # BEGIN or COMMIT failed: nothing of this batch is durable
-                failed = items if items is not None else self._take()
-                log.exception("batch of %d writes failed to commit", len(failed))
-                self._rolled_back()
-                _settle([(item, False, exc) for item in failed])
+            except Exception as exc:
+                self._failed(items if items is not None else self._take(), exc)
                 return
             if outcomes is not None:
                 break
             self.retries += 1
             self._rolled_back()
         self._done(outcomes)
-        _settle(outcomes)
+
+    def _answer(self, outcomes: list[Outcome]) -> None:
+        _settle(outcomes)  # every waiter is on this loop
 
     def _take(self) -> list[_Item]:
         batch = self._pending[: self._max_batch]
