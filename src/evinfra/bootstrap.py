@@ -53,6 +53,6 @@ def bootstrap(
         regions=shanxi(),
         master=master,
         registry=OperatorRegistry(uow, master, clock, token_lifetime_s=settings.token_lifetime_s),
-        writer=writer_for(uow),
+        writer=writer_for(uow, settings.writer),
         clock=clock,
     )

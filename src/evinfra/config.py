@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +19,10 @@ class Settings(BaseSettings):
     master_key: str | None = Field(default=None, description="Fernet key for secrets at rest; default: data_dir")
     tcec_base_path: str = Field(default="/evcs/v1", description="where the T/CEC 102 hub answers")
     tcec_operator_id: str = Field(default="MA0EVINFR", description="the platform's own 9-char OperatorID")
+    writer: Literal["auto", "process", "loop", "thread"] = Field(
+        default="auto",
+        description="group-commit writer: auto = a writer process for an SQLite file, a thread for a server",
+    )
     token_lifetime_s: int = Field(default=7200, ge=60, le=7 * 86400, description="TokenAvailableTime [s]")
 
     @property

@@ -1,4 +1,7 @@
-"""The batch writer: one transaction per batch, one bad item cannot spoil its neighbours, one lock order."""
+"""The batch writers: one transaction per batch, one bad item cannot spoil its neighbours, one lock order.
+
+Every rule is checked on the three schedulings: the writer thread, the loop writer and the writer process
+(whose writes must pickle, hence the named-tuple commands below)."""
 
 from __future__ import annotations
 
@@ -7,13 +10,17 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from sqlalchemy import select
 from tests.conftest import NOW
 
+from evinfra.ingest.commands import WriteContext
+from evinfra.ingest.notifications import UnknownObject
 from evinfra.ingest.writer import BatchWriter, GroupCommitWriter, LoopBatchWriter, WriterStopped, writer_for
+from evinfra.ingest.writer_process import ProcessWriter
+from evinfra.store.engine import make_engine
 from evinfra.store.rows import SeenEnvelopeRow
 from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
 
@@ -24,7 +31,7 @@ def gate(writer: BatchWriter) -> tuple[threading.Event, Future[None]]:
     """Hold the writer thread in a batch of its own, so that everything submitted meanwhile forms the next batch."""
     release, entered = threading.Event(), threading.Event()
 
-    def hold(_: SqlUnitOfWork) -> None:
+    def hold(_: SqlUnitOfWork, __: WriteContext) -> None:
         entered.set()
         release.wait(10)
 
@@ -33,7 +40,47 @@ def gate(writer: BatchWriter) -> tuple[threading.Event, Future[None]]:
     return release, held
 
 
-Submitted = list[tuple[Callable[[SqlUnitOfWork], Any], tuple[str, ...] | None]]
+Submitted = list[tuple[Callable[[SqlUnitOfWork, WriteContext], Any], tuple[str, ...] | None]]
+KINDS = ["thread", "loop", "process"]
+
+
+class Record(NamedTuple):
+    """Sight an envelope signature; returns it, and when (monotonic, across processes) it ran."""
+
+    sig: str
+
+    def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> tuple[str, int]:
+        uow.hub.first_sighting(OP, self.sig, NOW)
+        return self.sig, time.monotonic_ns()
+
+
+class HalfThenFail(NamedTuple):
+    def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> None:
+        uow.hub.first_sighting(OP, "BAD", NOW)
+        raise ValueError("bad item")
+
+
+class Unknown(NamedTuple):
+    def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> None:
+        raise UnknownObject("ConnectorID", "C404")
+
+
+class Odd(Exception):
+    def __init__(self, a: str, b: str) -> None:  # unpickles only with both arguments: it cannot cross as itself
+        super().__init__(f"{a}/{b}")
+
+
+class RaiseOdd(NamedTuple):
+    def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> None:
+        raise Odd("x", "y")
+
+
+def sigs(results: list[Any]) -> list[Any]:
+    return [r[0] if isinstance(r, tuple) else r for r in results]
+
+
+def process_writer(uow_factory: UnitOfWorkFactory) -> ProcessWriter:
+    return ProcessWriter(uow_factory.engine.url.render_as_string(hide_password=False))
 
 
 def one_batch(kind: str, uow_factory: UnitOfWorkFactory, works: Submitted) -> tuple[list[Any], GroupCommitWriter]:
@@ -49,16 +96,18 @@ def one_batch(kind: str, uow_factory: UnitOfWorkFactory, works: Submitted) -> tu
             return [f.exception(10) or f.result(10) for f in futures], writer
         finally:
             writer.stop()
-    loop_writer = LoopBatchWriter(uow_factory)
-    loop_writer.start()
+    async_writer = LoopBatchWriter(uow_factory) if kind == "loop" else process_writer(uow_factory)
+    async_writer.start()
 
     async def submit_all() -> list[Any]:  # every run() queues before the drainer takes the batch
-        return await asyncio.gather(*(loop_writer.run(work, order) for work, order in works), return_exceptions=True)
+        try:
+            return await asyncio.gather(
+                *(async_writer.run(work, order) for work, order in works), return_exceptions=True
+            )
+        finally:
+            async_writer.stop()  # on the loop, as the app's lifespan does
 
-    try:
-        return asyncio.run(submit_all()), loop_writer
-    finally:
-        loop_writer.stop()
+    return asyncio.run(submit_all()), async_writer
 
 
 def seen(uow_factory: UnitOfWorkFactory) -> set[str]:
@@ -66,24 +115,10 @@ def seen(uow_factory: UnitOfWorkFactory) -> set[str]:
         return set(uow.session.scalars(select(SeenEnvelopeRow.sig)))
 
 
-def record(sig: str, log: list[str] | None = None) -> Callable[[SqlUnitOfWork], str]:
-    def work(uow: SqlUnitOfWork) -> str:
-        uow.hub.first_sighting(OP, sig, NOW)
-        if log is not None:
-            log.append(sig)
-        return sig
-
-    return work
-
-
-@pytest.mark.parametrize("kind", ["thread", "loop"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_batch_shares_one_commit_and_a_failing_item_loses_only_its_own_writes(kind, uow_factory):
-    def half_then_fail(uow: SqlUnitOfWork) -> None:
-        uow.hub.first_sighting(OP, "BAD", NOW)
-        raise ValueError("bad item")
-
-    results, writer = one_batch(kind, uow_factory, [(record("A"), None), (half_then_fail, None), (record("C"), None)])
-    assert results[0] == "A" and results[2] == "C"
+    results, writer = one_batch(kind, uow_factory, [(Record("A"), None), (HalfThenFail(), None), (Record("C"), None)])
+    assert sigs(results)[0] == "A" and sigs(results)[2] == "C"
     assert isinstance(results[1], ValueError)
     gated = 1 if kind == "thread" else 0  # the thread writer's gate is a batch of its own
     assert (writer.batches, writer.items) == (1 + gated, 3 + gated)  # the three shared one transaction
@@ -91,25 +126,65 @@ def test_a_batch_shares_one_commit_and_a_failing_item_loses_only_its_own_writes(
     assert seen(uow_factory) == {"A", "C"}  # the failing item's own write was undone
 
 
-@pytest.mark.parametrize("kind", ["thread", "loop"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_items_run_in_lock_order_and_same_keys_keep_their_arrival_order(kind, uow_factory):
-    log: list[str] = []
     orders = [("B", "2"), None, ("A", "9"), ("B", "1"), ("A", "9"), None]
-    sigs = ["B2", "U1", "A9-1", "B1", "A9-2", "U2"]
-    results, _ = one_batch(kind, uow_factory, [(record(s, log), o) for s, o in zip(sigs, orders, strict=True)])
-    assert results == sigs
-    assert log == ["U1", "U2", "A9-1", "A9-2", "B1", "B2"]
+    names = ["B2", "U1", "A9-1", "B1", "A9-2", "U2"]
+    results, _ = one_batch(kind, uow_factory, [(Record(s), o) for s, o in zip(names, orders, strict=True)])
+    assert sigs(results) == names  # each caller gets its own answer
+    assert [sig for sig, _ in sorted(results, key=lambda r: r[1])] == ["U1", "U2", "A9-1", "A9-2", "B1", "B2"]
 
 
-def test_loop_writer_refuses_work_when_stopped(uow_factory):
-    writer = LoopBatchWriter(uow_factory)
+@pytest.mark.parametrize("kind", ["loop", "process"])
+def test_async_writers_refuse_work_when_stopped(kind, uow_factory):
+    writer = LoopBatchWriter(uow_factory) if kind == "loop" else process_writer(uow_factory)
     with pytest.raises(WriterStopped):
-        asyncio.run(writer.run(record("X")))
+        asyncio.run(writer.run(Record("X")))
 
 
-def test_the_embedded_store_gets_the_loop_writer_and_a_server_the_thread(engine, uow_factory):
-    expected = LoopBatchWriter if engine.dialect.name == "sqlite" else BatchWriter
+def test_each_store_gets_its_writer(engine, uow_factory, tmp_path):
+    """A writer process for an SQLite file, the loop writer for an in-memory SQLite, a thread for a server."""
+    expected = ProcessWriter if engine.dialect.name == "sqlite" else BatchWriter
     assert type(writer_for(uow_factory)) is expected
+    memory = make_engine("sqlite://")
+    assert type(writer_for(UnitOfWorkFactory(memory))) is LoopBatchWriter
+    assert type(writer_for(uow_factory, "loop")) is LoopBatchWriter
+    with pytest.raises(ValueError, match="unknown writer"):
+        writer_for(uow_factory, "fast")
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_failures_cross_from_the_writer_process_as_the_callers_can_read_them(engine, uow_factory):
+    works: Submitted = [(Record("A"), None), (Unknown(), None), (RaiseOdd(), None), (lambda uow, ctx: 1, None)]
+    results, _ = one_batch("process", uow_factory, works)
+    assert sigs(results)[0] == "A"
+    assert isinstance(results[1], UnknownObject) and (results[1].kind, results[1].object_id) == ("ConnectorID", "C404")
+    assert isinstance(results[2], RuntimeError) and str(results[2]) == "Odd: x/y"  # as itself it would not unpickle
+    assert isinstance(results[3], TypeError)  # a closure cannot be sent: it fails alone, nothing else does
+    assert seen(uow_factory) == {"A"}
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_lost_writer_process_fails_what_it_held_and_the_next_write_starts_a_new_one(engine, uow_factory):
+    writer = process_writer(uow_factory)
+
+    async def scenario() -> list[Any]:
+        writer.start()
+        try:
+            first = await writer.run(Record("A"))
+            child = writer._child
+            child.kill()
+            child.join(10)
+            lost = await asyncio.gather(writer.run(Record("B")), return_exceptions=True)
+            return [first, lost[0], await writer.run(Record("C"))]
+        finally:
+            writer.stop()
+
+    first, lost, last = asyncio.run(scenario())
+    assert first[0] == "A" and last[0] == "C"
+    assert isinstance(lost, WriterStopped)  # Ret -1 (系统繁忙) at the hub: the operator retries
+    assert writer.restarts == 1
+    assert {"A", "C"} <= seen(uow_factory) <= {"A", "B", "C"}
 
 
 @pytest.mark.parametrize("engine", ["postgres"], indirect=True)
@@ -120,8 +195,8 @@ def test_two_workers_locking_the_same_rows_in_opposite_orders_do_not_deadlock(en
             uow.hub.first_sighting(OP, sig, NOW)
         uow.commit()
 
-    def lock(sig: str) -> Callable[[SqlUnitOfWork], None]:
-        def work(uow: SqlUnitOfWork) -> None:
+    def lock(sig: str) -> Callable[[SqlUnitOfWork, WriteContext], None]:
+        def work(uow: SqlUnitOfWork, ctx: WriteContext) -> None:
             uow.session.execute(select(SeenEnvelopeRow).where(SeenEnvelopeRow.sig == sig).with_for_update()).one()
             time.sleep(0.3)  # both transactions hold their first lock before either asks for its second
 
@@ -157,8 +232,8 @@ def test_loop_writer_answers_every_waiting_write_when_begin_fails(uow_factory, m
         real_begin(self)
 
     monkeypatch.setattr(SqlUnitOfWork, "begin", flaky_begin)
-    results, writer = one_batch("loop", uow_factory, [(record("A"), None), (record("B"), None)])
+    results, writer = one_batch("loop", uow_factory, [(Record("A"), None), (Record("B"), None)])
     assert all(isinstance(r, TimeoutError) for r in results)
     assert seen(uow_factory) == set() and writer.batches == 0
-    results, writer = one_batch("loop", uow_factory, [(record("C"), None)])
-    assert results == ["C"] and seen(uow_factory) == {"C"}
+    results, writer = one_batch("loop", uow_factory, [(Record("C"), None)])
+    assert sigs(results) == ["C"] and seen(uow_factory) == {"C"}

@@ -18,6 +18,9 @@ class DomainValidationError(ValueError):
         self.allowed_en = allowed_en or allowed
         super().__init__(self.message)
 
+    def __reduce__(self) -> tuple[type[DomainValidationError], tuple[str, object, str, str]]:
+        return type(self), (self.field, self.value, self.allowed, self.allowed_en)  # crosses processes
+
     @property
     def message(self) -> str:
         return f"字段 {self.field} 的值 {self.value!r} 无效：允许 {self.allowed}"

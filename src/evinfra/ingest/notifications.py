@@ -33,6 +33,9 @@ class UnknownObject(LookupError):
         self.object_id = object_id
         super().__init__(f"{kind} {object_id}")
 
+    def __reduce__(self) -> tuple[type[UnknownObject], tuple[str, str]]:  # crosses from the writer process
+        return UnknownObject, (self.kind, self.object_id)
+
 
 class ConfirmResult(IntEnum):
     OK = 0  # 成功
@@ -94,11 +97,16 @@ def accept(uow: SqlUnitOfWork, operator_id: str, sig: str, received_at: datetime
         uow.hub.count_finding(operator_id, note.interface, note.field, note.variant, note.example, received_at)
 
 
-def write_station(uow: SqlUnitOfWork, tree: StationTree, now: datetime, regions: RegionCatalog) -> int:
+def check_station(tree: StationTree, regions: RegionCatalog) -> None:
+    """The station's region codes exist; checked before the write, which may run in another process."""
     station = tree.station
     check_area_code("AreaCode", station.area_code, regions)
     if station.town_code is not None:
         check_town_code("AreaCodeCountryside", station.town_code, regions)
+
+
+def write_station(uow: SqlUnitOfWork, tree: StationTree, now: datetime, regions: RegionCatalog) -> int:
+    check_station(tree, regions)
     return uow.network.save_tree(tree, now)
 
 

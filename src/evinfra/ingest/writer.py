@@ -13,7 +13,10 @@ again with that item in its own SAVEPOINT, whose rollback undoes only that item'
 failing item puts every item of the batch in a SAVEPOINT (at most three attempts), and so does the next
 batch, until a batch passes without failures. Work functions must therefore be repeatable: they may only
 write through the unit of work. In-process caches of what the store holds are told about every rolled
-back transaction through ``on_rollback``.
+back transaction through ``on_rollback``; the writer's own :class:`WriteContext` is reset then.
+
+A write is a command (``ingest/commands.py``): called with the unit of work and the writer's context.
+The embedded SQLite store has a third writer, a child process (``writer_process.py``).
 
 Async callers of the writer thread are woken once per batch (one ``call_soon_threadsafe`` per event loop),
 not once per item.
@@ -36,13 +39,17 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
+from evinfra.ingest.commands import Command, WriteContext
 from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from evinfra.ingest.writer_process import ProcessWriter
 
 log = logging.getLogger("evinfra.ingest.writer")
 T = TypeVar("T")
-Work = Callable[[SqlUnitOfWork], Any]
+Work = Command[Any]
 Order = tuple[str, ...]  # e.g. (operator id, connector id): the row a write locks first
 Outcome = tuple["_Item", bool, Any]  # (item, succeeded, value or exception)
 
@@ -52,7 +59,8 @@ class WriterStopped(RuntimeError):
 
 
 class _Item:
-    """One submitted write and whoever waits for it: a thread (``future``) or a coroutine (``waiter``)."""
+    """One submitted write and whoever waits for it: a thread (``future``), a coroutine (``waiter``), or
+    nobody here (the writer process answers its parent by position)."""
 
     __slots__ = ("future", "loop", "order", "waiter", "work")
 
@@ -78,7 +86,7 @@ class _Item:
         """False when the caller gave up before the write began: the write is skipped."""
         if self.future is not None:
             return self.future.set_running_or_notify_cancel()
-        return self.waiter is not None and not self.waiter.cancelled()
+        return self.waiter is None or not self.waiter.cancelled()
 
 
 class _GroupCommit:
@@ -89,6 +97,7 @@ class _GroupCommit:
         self._max_batch = max_batch
         self._isolate_all = False  # the previous batch met a failing item: give every item a SAVEPOINT
         self._rollback_listeners: list[Callable[[], None]] = []
+        self.context = WriteContext()
         self.batches = 0
         self.items = 0
         self.retries = 0  # batch attempts rolled back because an item without a SAVEPOINT failed
@@ -114,6 +123,26 @@ class _GroupCommit:
         self._rolled_back()
         self._answer([(item, False, exc) for item in items])
 
+    def _commit_batch(self, batch: list[_Item]) -> None:
+        """Run one batch to its commit (or failure) in this thread, then answer its callers."""
+        items, isolated = self._ready(batch)
+        if not items:
+            return
+        while True:
+            try:
+                with self._uow_factory() as uow:
+                    outcomes = self._execute(uow, items, isolated)
+                    if outcomes is not None:
+                        uow.commit()
+            except Exception as exc:
+                self._failed(items, exc)
+                return
+            if outcomes is not None:
+                break
+            self.retries += 1
+            self._rolled_back()
+        self._done(outcomes)
+
     def _answer(self, outcomes: list[Outcome]) -> None:
         raise NotImplementedError
 
@@ -124,7 +153,7 @@ class _GroupCommit:
         for index, item in enumerate(items):
             if index not in isolated:
                 try:
-                    value = item.work(uow)
+                    value = item.work(uow, self.context)
                 except Exception:  # its writes may be half done: run the batch again, isolating it
                     if isolated:
                         isolated.update(range(len(items)))
@@ -135,7 +164,7 @@ class _GroupCommit:
                 continue
             savepoint = uow.session.begin_nested()
             try:
-                value = item.work(uow)
+                value = item.work(uow, self.context)
                 savepoint.commit()
                 outcomes.append((item, True, value))
             except Exception as exc:  # the item's own failure: roll back only its savepoint
@@ -145,6 +174,7 @@ class _GroupCommit:
         return outcomes
 
     def _rolled_back(self) -> None:
+        self.context.forget()
         for listener in self._rollback_listeners:
             try:
                 listener()
@@ -178,13 +208,13 @@ class BatchWriter(_GroupCommit):
         self._thread.join(timeout)
         self._thread = None
 
-    def submit(self, work: Callable[[SqlUnitOfWork], T], order: Order | None = None) -> Future[T]:
+    def submit(self, work: Command[T], order: Order | None = None) -> Future[T]:
         self._check_running()
         future: Future[T] = Future()
         self._queue.put(_Item(work, future=future, order=order))
         return future
 
-    async def run(self, work: Callable[[SqlUnitOfWork], T], order: Order | None = None) -> T:
+    async def run(self, work: Command[T], order: Order | None = None) -> T:
         """Submit and await the durable result from async code."""
         self._check_running()
         loop = asyncio.get_running_loop()
@@ -211,26 +241,7 @@ class BatchWriter(_GroupCommit):
                     self._queue.put(None)  # stop after this batch
                     break
                 batch.append(nxt)
-            self._write(batch)
-
-    def _write(self, batch: list[_Item]) -> None:
-        items, isolated = self._ready(batch)
-        if not items:
-            return
-        while True:
-            try:
-                with self._uow_factory() as uow:
-                    outcomes = self._execute(uow, items, isolated)
-                    if outcomes is not None:
-                        uow.commit()
-            except Exception as exc:
-                self._failed(items, exc)
-                return
-            if outcomes is not None:
-                break
-            self.retries += 1
-            self._rolled_back()
-        self._done(outcomes)
+            self._commit_batch(batch)
 
     def _answer(self, outcomes: list[Outcome]) -> None:
         _resolve(outcomes)
@@ -262,7 +273,7 @@ class LoopBatchWriter(_GroupCommit):
         if io is not None:
             io.shutdown(wait=True)
 
-    async def run(self, work: Callable[[SqlUnitOfWork], T], order: Order | None = None) -> T:
+    async def run(self, work: Command[T], order: Order | None = None) -> T:
         """Queue the write and await its durable result; the batch forms while the previous one commits."""
         if self._io is None:
             raise WriterStopped("写入器未运行 / the batch writer is not running")
@@ -323,14 +334,26 @@ async def _off_loop(io: ThreadPoolExecutor, call: Callable[[], None]) -> None:
         raise
 
 
-GroupCommitWriter = BatchWriter | LoopBatchWriter
+GroupCommitWriter = Union[BatchWriter, LoopBatchWriter, "ProcessWriter"]
+WRITERS = ("auto", "process", "loop", "thread")
 
 
-def writer_for(uow_factory: UnitOfWorkFactory) -> GroupCommitWriter:
-    """The loop writer for the embedded SQLite store, the writer thread for a database server."""
-    if uow_factory.engine.dialect.name == "sqlite":
+def writer_for(uow_factory: UnitOfWorkFactory, kind: str = "auto") -> GroupCommitWriter:
+    """``auto``: the writer process for an SQLite file, the loop writer for an in-memory SQLite database
+    (a child could not see it), the writer thread for a database server."""
+    from evinfra.ingest.writer_process import ProcessWriter  # it builds on this module
+
+    url = uow_factory.engine.url
+    sqlite = url.get_backend_name() == "sqlite"
+    if kind == "auto":
+        kind = ("loop" if url.database in (None, "", ":memory:") else "process") if sqlite else "thread"
+    if kind == "process":
+        return ProcessWriter(url.render_as_string(hide_password=False))
+    if kind == "loop":
         return LoopBatchWriter(uow_factory)
-    return BatchWriter(uow_factory)
+    if kind == "thread":
+        return BatchWriter(uow_factory)
+    raise ValueError(f"unknown writer {kind!r}: one of {', '.join(WRITERS)}")
 
 
 def _resolve(outcomes: list[Outcome]) -> None:

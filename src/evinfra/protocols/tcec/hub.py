@@ -14,8 +14,9 @@ from typing import Any
 
 from evinfra.domain.region import RegionCatalog
 from evinfra.domain.status import from_tcec
-from evinfra.ingest import notifications as writes
-from evinfra.ingest.notifications import ConnectorCache, OrderTotals, QualityNote, Replay, UnknownObject
+from evinfra.ingest import commands
+from evinfra.ingest.commands import Command
+from evinfra.ingest.notifications import OrderTotals, QualityNote, Replay, UnknownObject, check_station
 from evinfra.ingest.registry import OperatorRegistry
 from evinfra.ingest.writer import GroupCommitWriter, WriterStopped
 from evinfra.protocols.tcec import translate
@@ -23,7 +24,6 @@ from evinfra.protocols.tcec.envelope import DEFAULT_FRESHNESS_WINDOW
 from evinfra.protocols.tcec.receiver import QUERY_TOKEN, Handler, Inbound, Receiver
 from evinfra.protocols.tcec.ret import Ret, TcecError
 from evinfra.protocols.tcec.throttle import FailureThrottle
-from evinfra.store.uow import SqlUnitOfWork
 
 log = logging.getLogger("evinfra.tcec.hub")
 
@@ -74,12 +74,6 @@ class Hub:
         self.regions = regions
         self.clock = clock
         self.throttle = throttle or FailureThrottle()
-        self.connectors = ConnectorCache()
-        # A rolled-back batch may have cached the pk of a connector it created; PostgreSQL will not reuse it.
-        writer.on_rollback(self._forget_connectors)
-
-    def _forget_connectors(self) -> None:
-        self.connectors = ConnectorCache()
 
     def receiver(self) -> Receiver:
         handlers: dict[str, Handler] = {
@@ -99,30 +93,23 @@ class Hub:
         self,
         inbound: Inbound,
         findings: Iterable[translate.Finding],
-        work: Callable[[SqlUnitOfWork], Any],
+        body: Command[Any] | None,
         connector_id: str | None = None,
     ) -> Any:
-        """Run ``work`` in the batch writer; ``connector_id`` names the connector row it locks (lock order)."""
-        notes = _notes(inbound, findings)
-
-        def run(uow: SqlUnitOfWork) -> Any:
-            writes.accept(uow, inbound.operator_id, inbound.envelope.sig, inbound.received_at, notes)
-            return work(uow)
-
+        """Run ``body`` in the batch writer behind the replay guard; ``connector_id`` names the connector row
+        it locks (lock order)."""
+        notes = tuple(_notes(inbound, findings))
+        work = commands.Notified(inbound.operator_id, inbound.envelope.sig, inbound.received_at, notes, body)
         order = None if connector_id is None else (inbound.operator_id, connector_id)
-        return await self.writer.run(run, order)
+        return await self.writer.run(work, order)
 
     async def housekeeping(self, every_s: float = 60.0) -> None:
         """Forever: drop expired tokens and envelope signatures too old to be replayed (TimeStamp window ×2)."""
         while True:
             await asyncio.sleep(every_s)
             now = self.clock()
-
-            def purge(uow: SqlUnitOfWork, now: datetime = now) -> None:
-                uow.hub.purge_expired(now, now - 2 * DEFAULT_FRESHNESS_WINDOW)
-
             try:
-                await self.writer.run(purge)
+                await self.writer.run(commands.Purge(now, now - 2 * DEFAULT_FRESHNESS_WINDOW))
             except Exception:  # housekeeping must never take the server down; the next round retries
                 log.exception("hub housekeeping failed")
 
@@ -144,7 +131,7 @@ class Hub:
             self.throttle.fail(*keys)
             return _token_failure(operator_id, 2)
         token, digest, issued, expires = self.registry.new_token(operator_id)
-        await self._write(inbound, (), lambda uow: uow.hub.add_token(digest, operator_id, issued, expires))
+        await self._write(inbound, (), commands.AddToken(digest, operator_id, issued, expires))
         self.registry.remember_token(digest, operator_id, expires)
         return {
             "OperatorID": operator_id,
@@ -159,42 +146,30 @@ class Hub:
         parsed = translate.station_info(
             _object(inbound.payload, "StationInfo"), inbound.operator_id, partner=inbound.partner
         )
-        await self._write(
-            inbound,
-            parsed.findings,
-            lambda uow: writes.write_station(uow, parsed.value, inbound.received_at, self.regions),
-        )
+        check_station(parsed.value, self.regions)
+        await self._write(inbound, parsed.findings, commands.Station(parsed.value, inbound.received_at))
         return {"Status": 0}
 
     async def station_status(self, inbound: Inbound) -> dict[str, Any]:
         parsed = translate.connector_status(_object(inbound.payload, "ConnectorStatusInfo"))
         msg = parsed.value
-        reported_at = msg.status_time or inbound.sent_at
-        await self._write(
-            inbound,
-            parsed.findings,
-            lambda uow: writes.write_status(
-                uow, self.connectors, inbound.operator_id, msg.connector_id, msg.state, int(msg.status),
-                reported_at, inbound.seq, inbound.received_at,
-            ),
-            msg.connector_id,
+        status = commands.Status(
+            inbound.operator_id, msg.connector_id, msg.state, int(msg.status),
+            msg.status_time or inbound.sent_at, inbound.seq, inbound.received_at,
         )  # fmt: skip
+        await self._write(inbound, parsed.findings, status, msg.connector_id)
         return {"Status": 0}
 
     async def charge_status(self, inbound: Inbound) -> dict[str, Any]:
         parsed = translate.charge_status(inbound.payload, inbound.operator_id)
         msg = parsed.value
-
-        def work(uow: SqlUnitOfWork) -> None:
-            writes.write_sample(uow, self.connectors, msg.sample)
-            if msg.connector_status is not None:
-                writes.write_status(
-                    uow, self.connectors, inbound.operator_id, msg.sample.connector_id,
-                    from_tcec(msg.connector_status), int(msg.connector_status),
-                    msg.sample.sampled_at, inbound.seq, inbound.received_at,
-                )  # fmt: skip
-
-        await self._write(inbound, parsed.findings, work, msg.sample.connector_id)
+        status = None
+        if msg.connector_status is not None:
+            status = commands.Status(
+                inbound.operator_id, msg.sample.connector_id, from_tcec(msg.connector_status),
+                int(msg.connector_status), msg.sample.sampled_at, inbound.seq, inbound.received_at,
+            )  # fmt: skip
+        await self._write(inbound, parsed.findings, commands.Sample(msg.sample, status), msg.sample.connector_id)
         return {"StartChargeSeq": msg.sample.start_charge_seq, "SuccStat": 0, "FailReason": 0}
 
     async def charge_order(self, inbound: Inbound) -> dict[str, Any]:
@@ -203,7 +178,7 @@ class Hub:
         result = await self._write(
             inbound,
             parsed.findings,
-            lambda uow: writes.write_order(uow, self.connectors, order, inbound.received_at),
+            commands.Order(order, inbound.received_at),
             order.connector_id,
         )
         return {
@@ -215,11 +190,9 @@ class Hub:
     async def check_charge_orders(self, inbound: Inbound) -> dict[str, Any]:
         parsed = translate.check_orders(inbound.payload)
         req = parsed.value
-        listed = [OrderTotals(seq, power, money) for seq, power, money in req.orders]
+        listed = tuple(OrderTotals(seq, power, money) for seq, power, money in req.orders)
         disputes = await self._write(
-            inbound,
-            parsed.findings,
-            lambda uow: writes.reconcile_orders(uow, inbound.operator_id, req.start, req.end, listed),
+            inbound, parsed.findings, commands.Reconcile(inbound.operator_id, req.start, req.end, listed)
         )
         return translate.dispute_response(
             req, [(d.start_charge_seq, d.energy_kwh, d.total_money, int(d.reason)) for d in disputes]
@@ -227,18 +200,18 @@ class Hub:
 
     async def alarm_info(self, inbound: Inbound) -> dict[str, Any]:
         parsed = translate.alarms(inbound.payload, inbound.operator_id)
-        await self._write(inbound, parsed.findings, lambda uow: writes.write_alarms(uow, parsed.value))
+        await self._write(inbound, parsed.findings, commands.Alarms(tuple(parsed.value)))
         return {"Status": 0}
 
     async def event_info(self, inbound: Inbound) -> dict[str, Any]:
         parsed = translate.events(inbound.payload, inbound.operator_id)
-        await self._write(inbound, parsed.findings, lambda uow: writes.write_events(uow, parsed.value))
+        await self._write(inbound, parsed.findings, commands.Events(tuple(parsed.value)))
         return {"Status": 0}
 
     async def realtime_power(self, inbound: Inbound) -> dict[str, Any]:
         parsed = translate.realtime_power(inbound.payload, inbound.operator_id)
-        rows = [(p.station_id, p.equipment_id, p.connector_id, p.at, p.power_kw) for p in parsed.value]
-        await self._write(inbound, parsed.findings, lambda uow: writes.write_power(uow, inbound.operator_id, rows))
+        rows = tuple((p.station_id, p.equipment_id, p.connector_id, p.at, p.power_kw) for p in parsed.value)
+        await self._write(inbound, parsed.findings, commands.Power(inbound.operator_id, rows))
         return {"Status": 0}
 
 

@@ -1,0 +1,264 @@
+"""Group commit in a child process that owns the embedded SQLite store's write connection.
+
+Why a process: in one Python process the HTTP, protocol and write work of every notification share one
+GIL, so a worker serves notifications on one core however many the machine has; the write alone was
+about half of that core. SQLite takes one writer at a time anyway, so a process that only writes loses
+nothing and gives the write its own core: the worker keeps answering HTTP and decrypting envelopes while
+the child runs the previous batch's statements and fsync.
+
+The parent (an event loop in a server worker) queues commands (``ingest/commands.py``), sends whatever is
+waiting as one pickled batch over a socket pair, and resolves the callers when the child answers, which it
+does only after the batch's COMMIT. Up to ``depth`` batches are in flight; what arrives meanwhile forms the
+next batch, which is the group commit. In the child a batch runs exactly as in the other writers (sorted by
+lock order, SAVEPOINT retry for failing items, see ``writer.py``).
+
+If the child dies, the batches in flight fail with :class:`WriterStopped` (Ret -1 "系统繁忙, retry"; it may or
+may not have committed, exactly like an answer lost on the network, and a re-sent envelope is then
+refused as a replay or applied once) and the next write starts a new child. If the parent dies, the
+child reads end-of-file, finishes its batch and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import pickle
+import signal
+import socket
+import struct
+from collections import deque
+from typing import Any, TypeVar
+
+from evinfra.ingest.commands import Command
+from evinfra.ingest.writer import Order, Outcome, WriterStopped, _GroupCommit, _Item
+from evinfra.store.engine import make_engine
+from evinfra.store.uow import UnitOfWorkFactory
+
+log = logging.getLogger("evinfra.ingest.writer")
+T = TypeVar("T")
+_HEADER = struct.Struct("!I")
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload([__name__])  # each child forks from a process that has imported the writer
+
+
+Entry = tuple[Any, "Order | None", "asyncio.Future[Any]"]  # (command, lock order, caller's future)
+
+
+class ProcessWriter:
+    """The parent's side: same interface as the in-process writers (``start``, ``stop``, ``run``).
+
+    ``depth`` batches may be in flight: while the child commits one, the next already waits in its
+    socket, so the child never idles between batches and the event loop hands answers back in smaller,
+    steadier bursts."""
+
+    def __init__(self, database_url: str, *, max_batch: int = 256, depth: int = 2) -> None:
+        self._url = database_url
+        self._max_batch = max_batch
+        self._depth = depth
+        self._pending: list[Entry] = []
+        self._inflight: deque[list[Entry]] = deque()
+        self._receiver: asyncio.Task[None] | None = None
+        self._child: Any = None  # multiprocessing Process
+        self._sock: socket.socket | None = None
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self._running = False
+        self.batches = 0  # the child's counters, as of its last answer
+        self.items = 0
+        self.retries = 0
+        self.restarts = 0
+
+    def start(self) -> None:
+        self._running = True
+        if self._child is None:
+            self._spawn()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking writes; the child finishes the batch it holds, sees end-of-file and exits."""
+        self._running = False
+        self._close_child(timeout)
+        pending, self._pending = self._pending, []
+        _fail(pending, WriterStopped("写入进程已停止 / the writer process stopped"))
+
+    async def run(self, work: Command[T], order: Order | None = None) -> T:
+        """Queue the write and await its durable result. ``work`` must pickle (a command, not a closure)."""
+        if not self._running:
+            raise WriterStopped("写入进程未运行 / the writer process is not running")
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T] = loop.create_future()
+        self._pending.append((work, order, waiter))
+        if self._receiver is None:
+            self._receiver = loop.create_task(self._receive())
+        elif self._streams is not None:
+            self._pump()
+        return await waiter
+
+    # --- parent internals ---------------------------------------------------------------------------
+    def _spawn(self) -> None:
+        parent, child = socket.socketpair()
+        process = _CONTEXT.Process(
+            target=_child_main, args=(child, self._url, self._max_batch), name="evinfra-writer", daemon=True
+        )
+        process.start()
+        child.close()  # the child holds its own copy; the parent's would hide the child's end-of-file
+        self._child, self._sock, self._streams = process, parent, None
+
+    def _close_child(self, timeout: float) -> None:
+        if self._sock is not None:
+            # Now, not at the event loop's next turn (a stream's close() waits for it): the child must see
+            # end-of-file while this thread waits for it to exit.
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+            if self._streams is not None:
+                self._streams[1].close()
+            else:
+                self._sock.close()
+        self._sock = self._streams = None
+        child, self._child = self._child, None
+        if child is not None:
+            child.join(timeout)
+            if child.is_alive():
+                log.error("writer process %s did not stop within %.0f s; killing it", child.pid, timeout)
+                child.kill()
+                child.join()
+
+    def _pump(self) -> None:
+        """Send what is waiting, as one batch per free slot."""
+        assert self._streams is not None
+        while self._pending and len(self._inflight) < self._depth:
+            batch = [entry for entry in self._pending[: self._max_batch] if not entry[2].cancelled()]
+            del self._pending[: self._max_batch]
+            batch, payload = _encode(batch)
+            if batch:
+                self._streams[1].write(_HEADER.pack(len(payload)) + payload)
+                self._inflight.append(batch)
+
+    async def _receive(self) -> None:
+        """While writes are in flight: read the child's answers (in the order sent) and settle them."""
+        try:
+            if not self._running:
+                raise WriterStopped("写入进程未运行 / the writer process is not running")
+            if self._child is None:
+                self._spawn()
+            if self._streams is None:
+                assert self._sock is not None
+                self._streams = await asyncio.open_connection(sock=self._sock, limit=2**20)
+            reader = self._streams[0]
+            self._pump()
+            while self._inflight:
+                (size,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
+                reply = await reader.readexactly(size)
+                outcomes, self.batches, self.items, self.retries = pickle.loads(reply)
+                _settle(self._inflight.popleft(), outcomes)
+                self._pump()
+        except (OSError, EOFError, asyncio.IncompleteReadError, WriterStopped) as exc:
+            self._lost(exc)
+        finally:
+            self._receiver = None
+            if self._pending and self._running:  # they were never sent: a new child takes them
+                self._receiver = asyncio.get_running_loop().create_task(self._receive())
+
+    def _lost(self, exc: BaseException) -> None:
+        """The child is gone (or stopping): fail what it held; the next batch starts a new child."""
+        lost = [entry for batch in self._inflight for entry in batch]
+        self._inflight.clear()
+        if self._running:
+            log.error("writer process lost (%r); %d writes failed, starting a new one", exc, len(lost))
+            self.restarts += 1
+            self._close_child(timeout=5.0)
+        else:
+            lost += self._pending
+            self._pending = []
+        _fail(lost, WriterStopped("写入进程中断，请重试 / the writer process stopped, retry"))
+
+
+def _settle(batch: list[Entry], outcomes: list[tuple[bool, Any]]) -> None:
+    for (ok, value), (_, _, waiter) in zip(outcomes, batch, strict=True):
+        if waiter.done():  # cancelled while the batch ran
+            continue
+        if ok:
+            waiter.set_result(value)
+        else:
+            waiter.set_exception(value)
+
+
+def _fail(entries: list[Entry], exc: Exception) -> None:
+    for _, _, waiter in entries:
+        if not waiter.done():
+            waiter.set_exception(exc)
+
+
+def _encode(batch: list[Entry]) -> tuple[list[Entry], bytes]:
+    """Pickle the batch; an item that does not pickle fails alone (a programming error, not the sender's)."""
+    try:
+        return batch, pickle.dumps([(work, order) for work, order, _ in batch], pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        kept = []
+        for entry in batch:
+            try:
+                pickle.dumps(entry[0], pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:
+                log.exception("write %r cannot cross into the writer process", entry[0])
+                entry[2].set_exception(TypeError(f"write cannot be sent to the writer process: {exc}"))
+            else:
+                kept.append(entry)
+        return _encode(kept) if kept else ([], b"")
+
+
+# --- the child ----------------------------------------------------------------------------------------
+class _ChildCommit(_GroupCommit):
+    """The shared group-commit logic, answering by collecting the outcomes for the parent."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, *, max_batch: int) -> None:
+        super().__init__(uow_factory, max_batch=max_batch)
+        self.answered: list[Outcome] = []
+
+    def _answer(self, outcomes: list[Outcome]) -> None:
+        self.answered.extend(outcomes)
+
+    def commit(self, batch: list[tuple[Any, Order | None]]) -> list[tuple[bool, Any]]:
+        items = [_Item(work, order=order) for work, order in batch]
+        self.answered = []
+        self._commit_batch(items)
+        by_item = {id(item): (ok, value) for item, ok, value in self.answered}
+        return [by_item[id(item)] for item in items]
+
+
+def _child_main(sock: socket.socket, database_url: str, max_batch: int) -> None:
+    # Ctrl-C reaches the whole process group: let the parent decide when to stop (end-of-file).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    engine = make_engine(database_url)
+    writer = _ChildCommit(UnitOfWorkFactory(engine), max_batch=max_batch)
+    stream = sock.makefile("rb")
+    try:
+        while True:
+            header = stream.read(_HEADER.size)
+            if len(header) < _HEADER.size:
+                return  # the parent is gone or stopping
+            (size,) = _HEADER.unpack(header)
+            batch = pickle.loads(stream.read(size))
+            reply = _encode_reply(writer.commit(batch), writer)
+            sock.sendall(_HEADER.pack(len(reply)) + reply)
+    except (BrokenPipeError, ConnectionResetError):
+        return  # the parent died while the batch committed; nobody was told it succeeded
+    finally:
+        engine.dispose()
+
+
+def _encode_reply(outcomes: list[tuple[bool, Any]], writer: _ChildCommit) -> bytes:
+    """A failure whose exception would not survive the trip (pickle and unpickle) is sent as what it said."""
+    safe = [(ok, value if ok or _survives(value) else _plain(value)) for ok, value in outcomes]
+    return pickle.dumps((safe, writer.batches, writer.items, writer.retries), pickle.HIGHEST_PROTOCOL)
+
+
+def _plain(exc: BaseException) -> RuntimeError:
+    return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def _survives(value: Any) -> bool:
+    try:
+        pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+    except Exception:
+        return False
+    return True
