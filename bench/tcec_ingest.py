@@ -563,6 +563,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="URL",
         help="run on PostgreSQL: a scratch database is created on this server (URL of any database there)",
     )
+    parser.add_argument(
+        "--writer",
+        choices=["auto", "process", "loop", "thread"],
+        default="auto",
+        help="EVINFRA_WRITER for the server (auto: a writer process on SQLite, a thread on PostgreSQL)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args(argv)
     if not 0 < args.seconds + args.warmup <= FRESHNESS_BUDGET_S - 30:
@@ -578,10 +584,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None) -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="evinfra-bench-"))
-    if database_url:  # every CLI call and the server run in data_dir, so its .env configures them all
-        (data_dir / ".env").write_text(f"EVINFRA_DATABASE_URL={database_url}\n")
+    settings = []  # every CLI call and the server run in data_dir, so its .env configures them all
+    if database_url:
+        settings.append(f"EVINFRA_DATABASE_URL={database_url}")
+    if args.writer != "auto":
+        settings.append(f"EVINFRA_WRITER={args.writer}")
+    (data_dir / ".env").write_text("".join(f"{line}\n" for line in settings))
     store_url = database_url or f"sqlite:///{data_dir / 'evinfra.sqlite3'}"
     args.store = "PostgreSQL" if database_url else "SQLite WAL synchronous=FULL (the default)"
+    if args.writer != "auto":
+        args.store += f", {args.writer} writer"
     server = Server(data_dir, free_port(), args.workers)
     try:
         t = time.monotonic()

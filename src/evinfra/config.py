@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     tcec_operator_id: str = Field(default="MA0EVINFR", description="the platform's own 9-char OperatorID")
     writer: Literal["auto", "process", "loop", "thread"] = Field(
         default="auto",
-        description="group-commit writer: auto = a writer process for an SQLite file, a thread for a server",
+        description="group-commit writer: auto = a writer process (the loop writer for an in-memory SQLite)",
     )
     token_lifetime_s: int = Field(default=7200, ge=60, le=7 * 86400, description="TokenAvailableTime [s]")
 

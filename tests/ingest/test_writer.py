@@ -143,9 +143,9 @@ def test_async_writers_refuse_work_when_stopped(kind, uow_factory):
 
 
 def test_each_store_gets_its_writer(engine, uow_factory, tmp_path):
-    """A writer process for an SQLite file, the loop writer for an in-memory SQLite, a thread for a server."""
-    expected = ProcessWriter if engine.dialect.name == "sqlite" else BatchWriter
-    assert type(writer_for(uow_factory)) is expected
+    """A writer process for an SQLite file or a server, the loop writer for an in-memory SQLite."""
+    assert type(writer_for(uow_factory)) is ProcessWriter
+    assert type(writer_for(uow_factory, "thread")) is BatchWriter
     memory = make_engine("sqlite://")
     assert type(writer_for(UnitOfWorkFactory(memory))) is LoopBatchWriter
     assert type(writer_for(uow_factory, "loop")) is LoopBatchWriter

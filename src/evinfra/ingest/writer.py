@@ -339,14 +339,15 @@ WRITERS = ("auto", "process", "loop", "thread")
 
 
 def writer_for(uow_factory: UnitOfWorkFactory, kind: str = "auto") -> GroupCommitWriter:
-    """``auto``: the writer process for an SQLite file, the loop writer for an in-memory SQLite database
-    (a child could not see it), the writer thread for a database server."""
+    """``auto``: the writer process, except for an in-memory SQLite database, which a child could not see
+    (the loop writer). On PostgreSQL too the process beats the writer thread: the thread's statements and
+    round trips competed with the event loop for the GIL (bench/README.md)."""
     from evinfra.ingest.writer_process import ProcessWriter  # it builds on this module
 
     url = uow_factory.engine.url
-    sqlite = url.get_backend_name() == "sqlite"
     if kind == "auto":
-        kind = ("loop" if url.database in (None, "", ":memory:") else "process") if sqlite else "thread"
+        in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+        kind = "loop" if in_memory else "process"
     if kind == "process":
         return ProcessWriter(url.render_as_string(hide_password=False))
     if kind == "loop":
