@@ -12,12 +12,15 @@ def client_for(engine, tmp_path):
     return TestClient(create_app(bootstrap(settings, engine=engine)))
 
 
-def test_healthz_reports_the_store_and_schema(engine, tmp_path):
-    body = client_for(engine, tmp_path).get("/healthz").json()
+def test_healthz_reports_the_store_schema_and_writer(engine, tmp_path):
+    with client_for(engine, tmp_path) as client:  # the lifespan starts this worker's writer process
+        body = client.get("/healthz").json()
     assert body["status"] == "ok"
     assert body["store"] == engine.url.get_backend_name()
     assert body["schema_revision"] == body["schema_head"]
-    assert body["writer"] == {"batches": 0, "items": 0}  # nothing written through this worker yet
+    writer = body["writer"]
+    assert isinstance(writer.pop("pid"), int)
+    assert writer == {"kind": "process", "batches": 0, "items": 0, "restarts": 0}  # nothing written here yet
 
 
 def test_healthz_is_503_with_a_hint_before_upgrade(tmp_path):

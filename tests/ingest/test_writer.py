@@ -6,6 +6,8 @@ Every rule is checked on the three schedulings: the writer thread, the loop writ
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -237,3 +239,25 @@ def test_loop_writer_answers_every_waiting_write_when_begin_fails(uow_factory, m
     assert seen(uow_factory) == set() and writer.batches == 0
     results, writer = one_batch("loop", uow_factory, [(Record("C"), None)])
     assert sigs(results) == ["C"] and seen(uow_factory) == {"C"}
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_the_writer_process_outlives_a_sigterm_to_the_process_group_until_its_worker_closes(engine, uow_factory):
+    """A service manager's SIGTERM reaches every process; the worker still needs its writer to finish."""
+    writer = process_writer(uow_factory)
+
+    async def scenario() -> Any:
+        writer.start()
+        try:
+            await writer.run(Record("A"))
+            child = writer._child
+            os.kill(child.pid, signal.SIGTERM)
+            time.sleep(0.2)
+            assert child.is_alive()
+            return await writer.run(Record("B")), child
+        finally:
+            writer.stop()
+
+    (sig, _), child = asyncio.run(scenario())
+    assert sig == "B" and writer.restarts == 0
+    assert not child.is_alive()  # stop() closed the socket: the child saw end-of-file and exited

@@ -67,7 +67,12 @@ class ProcessWriter:
         self.batches = 0  # the child's counters, as of its last answer
         self.items = 0
         self.retries = 0
-        self.restarts = 0
+        self.restarts = 0  # children lost and replaced
+
+    @property
+    def pid(self) -> int | None:
+        """The writer process, for operators reading ``ps``."""
+        return None if self._child is None else int(self._child.pid)
 
     def start(self) -> None:
         self._running = True
@@ -226,8 +231,10 @@ class _ChildCommit(_GroupCommit):
 
 
 def _child_main(sock: socket.socket, database_url: str, max_batch: int) -> None:
-    # Ctrl-C reaches the whole process group: let the parent decide when to stop (end-of-file).
+    # Ctrl-C, or a service manager's SIGTERM, reaches the whole process group. The worker then finishes the
+    # requests under way, which need this process: it stops when the worker closes the socket (end-of-file).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     engine = make_engine(database_url)
     writer = _ChildCommit(UnitOfWorkFactory(engine), max_batch=max_batch)
     stream = sock.makefile("rb")

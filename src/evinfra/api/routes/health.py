@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from evinfra import __version__
+from evinfra.ingest.writer import BatchWriter, GroupCommitWriter, LoopBatchWriter
+from evinfra.ingest.writer_process import ProcessWriter
 from evinfra.store.engine import READ_ONLY
 from evinfra.store.migrate import current_revision, head_revision
 
@@ -46,8 +50,19 @@ def healthz(request: Request) -> JSONResponse:
         "schema_revision": revision,
         "schema_head": head,
         # This worker's group commit: items / batches is how many acknowledgements share one fsync.
-        "writer": {"batches": container.writer.batches, "items": container.writer.items},
+        "writer": _writer(container.writer),
     }
     if not ok:
         body["detail"] = "数据库未升级，请运行 evinfra db upgrade / run `evinfra db upgrade`"
     return JSONResponse(body, status_code=200 if ok else 503)
+
+
+def _writer(writer: GroupCommitWriter) -> dict[str, Any]:
+    """Which group-commit writer this worker runs, and how it has fared."""
+    stats: dict[str, Any] = {"kind": _KINDS[type(writer)], "batches": writer.batches, "items": writer.items}
+    if isinstance(writer, ProcessWriter):
+        stats |= {"pid": writer.pid, "restarts": writer.restarts}
+    return stats
+
+
+_KINDS = {ProcessWriter: "process", LoopBatchWriter: "loop", BatchWriter: "thread"}
