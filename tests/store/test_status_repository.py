@@ -109,3 +109,19 @@ def test_history_window_and_overlap_give_exact_uptime(uow_factory, connector):
     down = sum(i.overlap_seconds(T[0], T[5]) for i in intervals if not i.state.in_service)
     assert [i.start for i in intervals] == [T[1], T[3]]  # the T0 interval ended at T1: outside the window
     assert (up, down) == (20 * 60, 20 * 60)  # T3..T5 up, T1..T3 faulted
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_closing_the_open_interval_does_not_read_the_connectors_history(engine):
+    """Every status change closes the open interval; through (connector_pk, started_at) that read every interval
+    the connector ever had, so status changes slowed down as history grew (migration 0005)."""
+    from sqlalchemy.dialects import sqlite
+
+    from evinfra.store.repositories.status import _STATEMENTS
+
+    sql = _STATEMENTS.for_dialect(sqlite.dialect())["close_open"].sql
+    with engine.connect() as conn:
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", ("2026-01-01", "2026-01-01", 1)).all()
+    assert [row[-1] for row in plan] == [
+        "SEARCH connector_status_intervals USING INDEX ix_intervals_open (connector_pk=?)"
+    ]

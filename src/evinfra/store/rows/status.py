@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evinfra.store.rows.base import Base
@@ -18,6 +18,13 @@ class ConnectorStatusIntervalRow(Base):
         CheckConstraint("operational IN ('online', 'offline', 'faulted', 'unknown')", name="operational"),
         CheckConstraint("occupancy IN ('free', 'occupied', 'charging', 'reserved', 'unknown')", name="occupancy"),
         Index("ix_intervals_connector_start", "connector_pk", "started_at"),
+        # The open interval, which every status change closes (migration 0005).
+        Index(
+            "ix_intervals_open",
+            "connector_pk",
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
