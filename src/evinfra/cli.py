@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated, NoReturn
 
 import typer
@@ -105,8 +106,13 @@ def serve(
     """启动 HTTP 服务 / serve the API (OpenAPI at /docs)."""
     import uvicorn
 
+    from evinfra.ingest.writer import writer_for_workers
+
     settings = Settings()
     bind_host, bind_port = host or settings.host, port or settings.port
+    writer = writer_for_workers(settings.writer, settings.resolved_database_url, workers)
+    if writer != settings.writer:
+        os.environ["EVINFRA_WRITER"] = writer  # the workers read their settings from the environment
     console.print(f"[bold green]evinfra {__version__}[/] http://{bind_host}:{bind_port}/  (OpenAPI: /docs)")
     uvicorn.run(
         "evinfra.api.asgi:app", host=bind_host, port=bind_port, workers=workers, log_level="info", access_log=False

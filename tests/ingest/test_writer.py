@@ -20,7 +20,14 @@ from tests.conftest import NOW
 
 from evinfra.ingest.commands import WriteContext
 from evinfra.ingest.notifications import UnknownObject
-from evinfra.ingest.writer import BatchWriter, GroupCommitWriter, LoopBatchWriter, WriterStopped, writer_for
+from evinfra.ingest.writer import (
+    BatchWriter,
+    GroupCommitWriter,
+    LoopBatchWriter,
+    WriterStopped,
+    writer_for,
+    writer_for_workers,
+)
 from evinfra.ingest.writer_process import ProcessWriter
 from evinfra.store.engine import make_engine
 from evinfra.store.rows import SeenEnvelopeRow
@@ -153,6 +160,14 @@ def test_each_store_gets_its_writer(engine, uow_factory, tmp_path):
     assert type(writer_for(uow_factory, "loop")) is LoopBatchWriter
     with pytest.raises(ValueError, match="unknown writer"):
         writer_for(uow_factory, "fast")
+
+
+def test_several_workers_on_sqlite_write_themselves_instead_of_each_running_a_writer_process():
+    sqlite, pg = "sqlite:////tmp/x.sqlite3", "postgresql+psycopg://u@h/db"
+    assert writer_for_workers("auto", sqlite, 1) == "auto"
+    assert writer_for_workers("auto", sqlite, 2) == "loop"
+    assert writer_for_workers("process", sqlite, 2) == "process"  # said explicitly: kept
+    assert writer_for_workers("auto", pg, 4) == "auto"
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)

@@ -41,6 +41,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
+from sqlalchemy import make_url
+
 from evinfra.ingest.commands import Command, WriteContext
 from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
 
@@ -355,6 +357,15 @@ def writer_for(uow_factory: UnitOfWorkFactory, kind: str = "auto") -> GroupCommi
     if kind == "thread":
         return BatchWriter(uow_factory)
     raise ValueError(f"unknown writer {kind!r}: one of {', '.join(WRITERS)}")
+
+
+def writer_for_workers(kind: str, database_url: str, workers: int) -> str:
+    """What a server of ``workers`` processes should run. On an SQLite file, several workers with a writer
+    process each are twice as many processes queueing for one write lock (bench/README.md: 2,222 against
+    3,347 notifications/s with two workers on two cores), so there ``auto`` becomes the loop writer."""
+    if kind == "auto" and workers > 1 and make_url(database_url).get_backend_name() == "sqlite":
+        return "loop"
+    return kind
 
 
 def _resolve(outcomes: list[Outcome]) -> None:
