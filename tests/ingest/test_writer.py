@@ -84,6 +84,11 @@ class RaiseOdd(NamedTuple):
         raise Odd("x", "y")
 
 
+class ReturnClosure(NamedTuple):
+    def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> Callable[[], int]:
+        return lambda: 1  # committed, but its result cannot be sent back
+
+
 def sigs(results: list[Any]) -> list[Any]:
     return [r[0] if isinstance(r, tuple) else r for r in results]
 
@@ -172,13 +177,21 @@ def test_several_workers_on_sqlite_write_themselves_instead_of_each_running_a_wr
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_failures_cross_from_the_writer_process_as_the_callers_can_read_them(engine, uow_factory):
-    works: Submitted = [(Record("A"), None), (Unknown(), None), (RaiseOdd(), None), (lambda uow, ctx: 1, None)]
-    results, _ = one_batch("process", uow_factory, works)
+    works: Submitted = [
+        (Record("A"), None),
+        (Unknown(), None),
+        (RaiseOdd(), None),
+        (lambda uow, ctx: 1, None),
+        (ReturnClosure(), None),
+    ]
+    results, writer = one_batch("process", uow_factory, works)
     assert sigs(results)[0] == "A"
     assert isinstance(results[1], UnknownObject) and (results[1].kind, results[1].object_id) == ("ConnectorID", "C404")
     assert isinstance(results[2], RuntimeError) and str(results[2]) == "Odd: x/y"  # as itself it would not unpickle
     assert isinstance(results[3], TypeError)  # a closure cannot be sent: it fails alone, nothing else does
+    assert isinstance(results[4], RuntimeError) and str(results[4]).startswith("function: ")
     assert seen(uow_factory) == {"A"}
+    assert isinstance(writer, ProcessWriter) and writer.restarts == 0  # the child answered them all
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)

@@ -1,10 +1,11 @@
-"""Group commit in a child process that owns the embedded SQLite store's write connection.
+"""Group commit in a child process that owns the store's write connection.
 
 Why a process: in one Python process the HTTP, protocol and write work of every notification share one
 GIL, so a worker serves notifications on one core however many the machine has; the write alone was
-about half of that core. SQLite takes one writer at a time anyway, so a process that only writes loses
-nothing and gives the write its own core: the worker keeps answering HTTP and decrypting envelopes while
-the child runs the previous batch's statements and fsync.
+about half of that core. A process that only writes gives the write its own core: the worker keeps
+answering HTTP and decrypting envelopes while the child runs the previous batch's statements and fsync
+(SQLite takes one writer at a time anyway; on PostgreSQL the child waits out the round trips without
+holding the worker's GIL).
 
 The parent (an event loop in a server worker) queues commands (``ingest/commands.py``), sends whatever is
 waiting as one pickled batch over a socket pair, and resolves the callers when the child answers, which it
@@ -159,6 +160,9 @@ class ProcessWriter:
                 self._pump()
         except (OSError, EOFError, asyncio.IncompleteReadError, WriterStopped) as exc:
             self._lost(exc)
+        except Exception as exc:  # e.g. an answer that does not unpickle: nobody may be left waiting
+            log.exception("writer process answer unreadable")
+            self._lost(exc)
         finally:
             self._receiver = None
             if self._pending and self._running:  # they were never sent: a new child takes them
@@ -171,7 +175,7 @@ class ProcessWriter:
         if self._running:
             log.error("writer process lost (%r); %d writes failed, starting a new one", exc, len(lost))
             self.restarts += 1
-            self._close_child(timeout=5.0)
+            self._close_child(timeout=1.0)  # on the event loop: a child that lingers is killed
         else:
             lost += self._pending
             self._pending = []
@@ -254,13 +258,20 @@ def _child_main(sock: socket.socket, database_url: str, max_batch: int) -> None:
 
 
 def _encode_reply(outcomes: list[tuple[bool, Any]], writer: _ChildCommit) -> bytes:
-    """A failure whose exception would not survive the trip (pickle and unpickle) is sent as what it said."""
+    """A failure whose exception would not survive the trip (pickle and unpickle) is sent as what it said;
+    so is a result that would not (a programming error: the write is committed, its caller hears it failed,
+    as when an answer is lost on the network)."""
     safe = [(ok, value if ok or _survives(value) else _plain(value)) for ok, value in outcomes]
-    return pickle.dumps((safe, writer.batches, writer.items, writer.retries), pickle.HIGHEST_PROTOCOL)
+    counters = (writer.batches, writer.items, writer.retries)
+    try:
+        return pickle.dumps((safe, *counters), pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        checked = [(ok, value) if _survives(value) else (False, _plain(value)) for ok, value in safe]
+        return pickle.dumps((checked, *counters), pickle.HIGHEST_PROTOCOL)
 
 
-def _plain(exc: BaseException) -> RuntimeError:
-    return RuntimeError(f"{type(exc).__name__}: {exc}")
+def _plain(value: Any) -> RuntimeError:
+    return RuntimeError(f"{type(value).__name__}: {value}")
 
 
 def _survives(value: Any) -> bool:
