@@ -3,9 +3,10 @@
 Every T/CEC notification must be durable before its Ret 0 goes out, and a durable commit costs an
 fsync. The writer takes whatever requests are waiting, runs them in one transaction, commits once, and
 only then resolves the callers' futures. Under load the fsync is shared by the whole batch; when idle a
-write waits for nobody. Two schedulings share that logic: :class:`BatchWriter`, a thread fed by a queue
-(PostgreSQL, where statements are round trips), and :class:`LoopBatchWriter`, statements on the event
-loop with BEGIN and COMMIT in a helper thread (the embedded SQLite); :func:`writer_for` picks one.
+write waits for nobody. Three schedulings share that logic: ``ProcessWriter`` (``writer_process.py``), a
+child process that owns the write connection, the default; :class:`LoopBatchWriter`, statements on the
+event loop with BEGIN and COMMIT in a helper thread (an in-memory SQLite, or several workers on one SQLite
+file); and :class:`BatchWriter`, a thread fed by a queue. :func:`writer_for` picks one.
 
 One bad item cannot spoil its neighbours. A SAVEPOINT per item costs about as much as a small write,
 so items first run without one: if an item raises, the transaction is rolled back and the batch runs
@@ -15,8 +16,8 @@ batch, until a batch passes without failures. Work functions must therefore be r
 write through the unit of work. In-process caches of what the store holds are told about every rolled
 back transaction through ``on_rollback``; the writer's own :class:`WriteContext` is reset then.
 
-A write is a command (``ingest/commands.py``): called with the unit of work and the writer's context.
-The embedded SQLite store has a third writer, a child process (``writer_process.py``).
+A write is a command (``ingest/commands.py``): called with the unit of work and the writer's context,
+and a value that pickles, so that it can cross into the writer process.
 
 Async callers of the writer thread are woken once per batch (one ``call_soon_threadsafe`` per event loop),
 not once per item.
