@@ -74,6 +74,11 @@ class Unknown(NamedTuple):
         raise UnknownObject("ConnectorID", "C404")
 
 
+class Die(NamedTuple):
+    def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> None:
+        os._exit(3)  # the writer process dies mid-batch, as on a crash
+
+
 class Odd(Exception):
     def __init__(self, a: str, b: str) -> None:  # unpickles only with both arguments: it cannot cross as itself
         super().__init__(f"{a}/{b}")
@@ -196,7 +201,7 @@ def test_failures_cross_from_the_writer_process_as_the_callers_can_read_them(eng
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_a_lost_writer_process_fails_what_it_held_and_the_next_write_starts_a_new_one(engine, uow_factory):
-    writer = process_writer(uow_factory)
+    writer = ProcessWriter(uow_factory.engine.url.render_as_string(hide_password=False), respawn_pause_s=0)
 
     async def scenario() -> list[Any]:
         writer.start()
@@ -289,3 +294,25 @@ def test_the_writer_process_outlives_a_sigterm_to_the_process_group_until_its_wo
     (sig, _), child = asyncio.run(scenario())
     assert sig == "B" and writer.restarts == 0
     assert not child.is_alive()  # stop() closed the socket: the child saw end-of-file and exited
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_writer_process_that_dies_young_pauses_writes_instead_of_forking_for_every_batch(engine, uow_factory):
+    writer = ProcessWriter(uow_factory.engine.url.render_as_string(hide_password=False), respawn_pause_s=1.0)
+
+    async def scenario() -> list[Any]:
+        writer.start()
+        try:
+            died = await asyncio.gather(writer.run(Die()), return_exceptions=True)
+            refused = await asyncio.gather(writer.run(Record("A")), return_exceptions=True)
+            spawned = writer._child is not None
+            await asyncio.sleep(1.1)
+            return [died[0], refused[0], spawned, await writer.run(Record("B"))]
+        finally:
+            writer.stop()
+
+    died, refused, spawned, later = asyncio.run(scenario())
+    assert isinstance(died, WriterStopped) and isinstance(refused, WriterStopped)
+    assert "retry later" in str(refused) and not spawned  # refused at once, no new child forked
+    assert later[0] == "B" and writer.restarts == 1
+    assert seen(uow_factory) == {"B"}

@@ -29,6 +29,7 @@ import pickle
 import signal
 import socket
 import struct
+import time
 from collections import deque
 from typing import Any, TypeVar
 
@@ -54,10 +55,17 @@ class ProcessWriter:
     socket, so the child never idles between batches and the event loop hands answers back in smaller,
     steadier bursts."""
 
-    def __init__(self, database_url: str, *, max_batch: int = 256, depth: int = 2) -> None:
+    def __init__(
+        self, database_url: str, *, max_batch: int = 256, depth: int = 2, respawn_pause_s: float = 1.0
+    ) -> None:
         self._url = database_url
         self._max_batch = max_batch
         self._depth = depth
+        # A child lost younger than this is failing at birth (a broken install, say): writes are refused for
+        # this long instead of forking a new child for every batch.
+        self._respawn_pause_s = respawn_pause_s
+        self._born = 0.0
+        self._paused_until = 0.0
         self._pending: list[Entry] = []
         self._inflight: deque[list[Entry]] = deque()
         self._receiver: asyncio.Task[None] | None = None
@@ -91,6 +99,8 @@ class ProcessWriter:
         """Queue the write and await its durable result. ``work`` must pickle (a command, not a closure)."""
         if not self._running:
             raise WriterStopped("写入进程未运行 / the writer process is not running")
+        if time.monotonic() < self._paused_until:
+            raise WriterStopped("写入进程反复退出，请稍后重试 / the writer process keeps failing, retry later")
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[T] = loop.create_future()
         self._pending.append((work, order, waiter))
@@ -107,6 +117,7 @@ class ProcessWriter:
             target=_child_main, args=(child, self._url, self._max_batch), name="evinfra-writer", daemon=True
         )
         process.start()
+        self._born = time.monotonic()
         child.close()  # the child holds its own copy; the parent's would hide the child's end-of-file
         self._child, self._sock, self._streams = process, parent, None
 
@@ -165,8 +176,12 @@ class ProcessWriter:
             self._lost(exc)
         finally:
             self._receiver = None
-            if self._pending and self._running:  # they were never sent: a new child takes them
-                self._receiver = asyncio.get_running_loop().create_task(self._receive())
+            if self._pending and self._running:  # they were never sent: a new child takes them, if it may
+                if time.monotonic() < self._paused_until:
+                    pending, self._pending = self._pending, []
+                    _fail(pending, WriterStopped("写入进程反复退出，请稍后重试 / the writer process keeps failing"))
+                else:
+                    self._receiver = asyncio.get_running_loop().create_task(self._receive())
 
     def _lost(self, exc: BaseException) -> None:
         """The child is gone (or stopping): fail what it held; the next batch starts a new child."""
@@ -175,6 +190,9 @@ class ProcessWriter:
         if self._running:
             log.error("writer process lost (%r); %d writes failed, starting a new one", exc, len(lost))
             self.restarts += 1
+            now = time.monotonic()
+            if now - self._born < self._respawn_pause_s:
+                self._paused_until = now + self._respawn_pause_s
             self._close_child(timeout=1.0)  # on the event loop: a child that lingers is killed
         else:
             lost += self._pending
