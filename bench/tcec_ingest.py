@@ -499,15 +499,21 @@ def scratch_database(server_url: str) -> Iterator[str]:
 # --- main ---------------------------------------------------------------------------------------
 
 
+def ratio_of(notif: PhaseResult, noop: PhaseResult) -> float:
+    return notif.rate() / noop.rate() if noop.rate() else float("nan")
+
+
 def print_report(
     args: argparse.Namespace, notif: PhaseResult, noop: PhaseResult, rss: float, store: dict[str, int], live: int
 ) -> None:
-    ratio = notif.rate() / noop.rate() if noop.rate() else float("nan")
+    ratio = ratio_of(notif, noop)
     cores = os.cpu_count() or 1
     print()
     print(
         f"T/CEC ingest benchmark: {args.operators} operators, {args.concurrency} connections, "
-        f"{args.workers} worker(s), {args.seconds:g} s, {args.store}, {cores} CPUs"
+        f"{args.workers} worker(s), {args.seconds:g} s"
+        + (f" × {args.rounds} rounds (the round with the median ratio)" if args.rounds > 1 else "")
+        + f", {args.store}, {cores} CPUs"
     )
     rows = [
         ("notifications/s (Ret 0, durable)", f"{notif.rate():,.0f}"),
@@ -559,6 +565,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pool-rate", type=int, default=3500, help="envelopes pre-sealed per timed second")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate the notification and no-op phases N times; the table shows the round with the median ratio",
+    )
+    parser.add_argument(
         "--postgres",
         metavar="URL",
         help="run on PostgreSQL: a scratch database is created on this server (URL of any database there)",
@@ -571,11 +583,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args(argv)
-    if not 0 < args.seconds + args.warmup <= FRESHNESS_BUDGET_S - 30:
-        parser.error(f"--seconds + --warmup must stay under {FRESHNESS_BUDGET_S - 30} s (TimeStamp freshness window)")
+    noop_seconds = args.noop_seconds if args.noop_seconds is not None else min(10.0, args.seconds)
+    # From the sealing to the last notification sent; the no-op phase after the last round sends none.
+    timed = args.warmup + args.rounds * args.seconds + (args.rounds - 1) * (noop_seconds + 1)
+    if args.rounds < 1 or not 0 < timed <= FRESHNESS_BUDGET_S - 30:
+        parser.error(
+            f"--warmup + --rounds × (--seconds + no-op phase) must stay under {FRESHNESS_BUDGET_S - 30} s "
+            "(the TimeStamp freshness window of the envelopes sealed beforehand)"
+        )
     if not 1 <= args.operators <= 999 or args.concurrency < 1 or args.workers < 1:
         parser.error("need 1..999 operators, concurrency ≥ 1, workers ≥ 1")
-    noop_seconds = args.noop_seconds if args.noop_seconds is not None else min(10.0, args.seconds)
 
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(scratch_database(args.postgres)) if args.postgres else None
@@ -609,7 +626,7 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
 
         sealer = Sealer(operators, tokens, server.port, args.seed)
         t = time.perf_counter()
-        pool = [sealer.seal() for _ in range(int((args.seconds + args.warmup) * args.pool_rate))]
+        pool = [sealer.seal() for _ in range(int((args.seconds * args.rounds + args.warmup) * args.pool_rate))]
         print(f"setup: {len(pool)} envelopes sealed in {time.perf_counter() - t:.1f} s (before the timed phase)")
         feed = Feed(sealer, pool)
         keys = [op.keys for op in operators]
@@ -622,18 +639,20 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
         assert server.proc is not None
         pid = server.proc.pid
 
-        async def drive() -> tuple[PhaseResult, PhaseResult, PhaseResult, float]:
+        async def drive() -> tuple[PhaseResult, list[tuple[PhaseResult, PhaseResult]], float]:
             check = check_notification(keys)
             warm = await run_phase(server.port, args.concurrency, args.warmup, next_status, check, pid)
-            notif = await run_phase(server.port, args.concurrency, args.seconds, next_status, check, pid)
-            rss = peak_rss_mib(pid)
-            await run_phase(
-                server.port, args.concurrency, min(args.warmup, 1.0), lambda: (noop_request, None), check_noop, pid
-            )
-            noop = await run_phase(
-                server.port, args.concurrency, noop_seconds, lambda: (noop_request, None), check_noop, pid
-            )
-            return warm, notif, noop, rss
+            rounds = []
+            for _ in range(args.rounds):  # alternating, so that a machine slowing down meanwhile hits both
+                notif = await run_phase(server.port, args.concurrency, args.seconds, next_status, check, pid)
+                await run_phase(
+                    server.port, args.concurrency, min(args.warmup, 1.0), lambda: (noop_request, None), check_noop, pid
+                )
+                noop = await run_phase(
+                    server.port, args.concurrency, noop_seconds, lambda: (noop_request, None), check_noop, pid
+                )
+                rounds.append((notif, noop))
+            return warm, rounds, peak_rss_mib(pid)
 
         try:
             import uvloop
@@ -642,11 +661,20 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
         except ImportError:  # pragma: no cover
             loop_factory = None
         with asyncio.Runner(loop_factory=loop_factory) as runner:
-            warm, notif, noop, rss = runner.run(drive())
+            warm, rounds, rss = runner.run(drive())
 
-        store = verify_store(store_url, operators, warm.acked + notif.acked)
+        store = verify_store(store_url, operators, warm.acked + [e for notif, _ in rounds for e in notif.acked])
+        notif, noop = sorted(rounds, key=lambda r: ratio_of(*r))[len(rounds) // 2]
         print_report(args, notif, noop, rss, store, feed.live_sealed)
-        ok = store["missing"] == 0 and store["connectors_stale"] == 0 and notif.sig_bad == 0 and notif.ok > 0
+        if len(rounds) > 1:
+            for i, (n, o) in enumerate(rounds, 1):
+                rates = f"{n.rate():,.0f} notifications/s, {o.rate():,.0f} no-op req/s"
+                print(f"round {i}: {rates}, ratio {ratio_of(n, o):.2f}")
+        ok = (
+            store["missing"] == 0
+            and store["connectors_stale"] == 0
+            and all(n.sig_bad == 0 and n.ok > 0 for n, _ in rounds)
+        )
         if not ok:
             print("STORE CHECK FAILED: an acknowledged notification is missing from the store")
         return 0 if ok else 1
