@@ -18,11 +18,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from evinfra.bootstrap import bootstrap
+from evinfra.bootstrap import Container, bootstrap
 from evinfra.config import Settings
 from evinfra.ingest.pull import PullScheduler, SyncOutcome
 from evinfra.ingest.pull_sink import PullSink, build_targets, close_targets
 from evinfra.ingest.pull_state import StorePullState
+from evinfra.store.runner_lock import AlreadyRunning, single_runner
 
 __all__ = ["pull_app"]
 
@@ -80,10 +81,25 @@ def run(
     Targets are read once at start: restart after ``operator set-pull`` or a suspension. Each operator's state
     (last successful sync, back-off, next due time, known stations) is kept in the table ``pull_state``, so a
     restart resumes: incremental from the last successful sync, due when it was due, with the back-off kept.
+    A second ``pull run`` on the same database refuses to start.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     c = bootstrap(Settings())
+    try:  # pull_state has one owner: a second scheduler would double every pull and race the first
+        with single_runner(c.engine, "pull-run"):
+            _run(c, operators, interval, rounds)
+    except AlreadyRunning as exc:
+        console.print(
+            f"[red]另一个 evinfra pull run 已在此数据库上运行（{exc.holder}）/ "
+            f"another `evinfra pull run` is already running on this database ({exc.holder})[/]"
+        )
+        raise typer.Exit(1) from None
+    finally:
+        c.engine.dispose()  # after the lock's connection is back in the pool
+
+
+def _run(c: Container, operators: list[str] | None, interval: int, rounds: int) -> None:
     sink = PullSink(c.uow, c.regions, c.clock)
     targets = build_targets(c, sink=sink, operator_ids=operators)
     if not targets:
@@ -116,4 +132,3 @@ def run(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         close_targets(targets)
-        c.engine.dispose()

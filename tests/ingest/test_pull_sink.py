@@ -3,6 +3,7 @@ and scheduler, and :class:`PullSink` writing through the hub's own translate and
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -31,6 +32,7 @@ from evinfra.protocols.tcec.crypto import KeySet
 from evinfra.protocols.tcec.envelope import SHANGHAI
 from evinfra.scenario.simulator import SimOperator
 from evinfra.scenario.simulator_cpo import CpoState, cpo_app
+from evinfra.store.runner_lock import single_runner
 
 OP = "MA0PULL01"
 H_TO_O = KeySet("A1B2C3D4E5F60718293A4B5C6D7E8F90", "pulldatakey12345", "pulldataiv123456", "PULLSIGSECRET001")
@@ -340,6 +342,21 @@ def test_cli_run_resumes_incrementally(cpo: Cpo, monkeypatch: pytest.MonkeyPatch
     assert since[0] == ""
     assert since[1] == (row.last_query_time - timedelta(seconds=60)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
     assert _pull_state(c).last_query_time > row.last_query_time
+
+
+def test_a_second_pull_run_on_the_same_database_refuses_to_start(cpo: Cpo, monkeypatch: pytest.MonkeyPatch) -> None:
+    c = cpo.container
+    monkeypatch.setenv("EVINFRA_DATA_DIR", str(c.settings.data_dir))
+    monkeypatch.setenv("EVINFRA_DATABASE_URL", c.settings.resolved_database_url)
+    cpo.configure()
+    with single_runner(c.engine, "pull-run"):  # the first `pull run`, still running
+        result = CliRunner().invoke(pull_app, ["run", "--rounds", "1", "--interval", "60"])
+    assert result.exit_code == 1
+    assert "already running" in result.output
+    if c.engine.dialect.name == "sqlite":
+        assert f"pid {os.getpid()}" in result.output  # who holds it
+    assert cpo.state.calls_to("query_stations_info") == []  # it pulled nothing
+    assert _pull_state(c) is None
 
 
 def test_pulled_stations_are_read_through_the_operators_partner_profile(cpo: Cpo) -> None:
