@@ -10,9 +10,9 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -34,6 +34,7 @@ from evinfra.store.rows import SeenEnvelopeRow
 from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
 
 OP = "MA0123456"
+T = TypeVar("T")
 
 
 def gate(writer: BatchWriter) -> tuple[threading.Event, Future[None]]:
@@ -98,8 +99,21 @@ def sigs(results: list[Any]) -> list[Any]:
     return [r[0] if isinstance(r, tuple) else r for r in results]
 
 
-def process_writer(uow_factory: UnitOfWorkFactory) -> ProcessWriter:
-    return ProcessWriter(uow_factory.engine.url.render_as_string(hide_password=False))
+def process_writer(uow_factory: UnitOfWorkFactory, **options: Any) -> ProcessWriter:
+    return ProcessWriter(uow_factory.engine.url.render_as_string(hide_password=False), **options)
+
+
+def started(writer: ProcessWriter, scenario: Callable[[], Awaitable[T]]) -> T:
+    """Run ``scenario`` on a new event loop with ``writer`` started, and stop it on that loop, as the app does."""
+
+    async def main() -> T:
+        writer.start()
+        try:
+            return await scenario()
+        finally:
+            writer.stop()
+
+    return asyncio.run(main())
 
 
 def one_batch(kind: str, uow_factory: UnitOfWorkFactory, works: Submitted) -> tuple[list[Any], GroupCommitWriter]:
@@ -201,21 +215,17 @@ def test_failures_cross_from_the_writer_process_as_the_callers_can_read_them(eng
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_a_lost_writer_process_fails_what_it_held_and_the_next_write_starts_a_new_one(engine, uow_factory):
-    writer = ProcessWriter(uow_factory.engine.url.render_as_string(hide_password=False), respawn_pause_s=0)
+    writer = process_writer(uow_factory, respawn_pause_s=0)
 
     async def scenario() -> list[Any]:
-        writer.start()
-        try:
-            first = await writer.run(Record("A"))
-            child = writer._child
-            child.kill()
-            child.join(10)
-            lost = await asyncio.gather(writer.run(Record("B")), return_exceptions=True)
-            return [first, lost[0], await writer.run(Record("C"))]
-        finally:
-            writer.stop()
+        first = await writer.run(Record("A"))
+        child = writer._child
+        child.kill()
+        child.join(10)
+        lost = await asyncio.gather(writer.run(Record("B")), return_exceptions=True)
+        return [first, lost[0], await writer.run(Record("C"))]
 
-    first, lost, last = asyncio.run(scenario())
+    first, lost, last = started(writer, scenario)
     assert first[0] == "A" and last[0] == "C"
     assert isinstance(lost, WriterStopped)  # Ret -1 (系统繁忙) at the hub: the operator retries
     assert writer.restarts == 1
@@ -280,38 +290,30 @@ def test_the_writer_process_outlives_a_sigterm_to_the_process_group_until_its_wo
     writer = process_writer(uow_factory)
 
     async def scenario() -> Any:
-        writer.start()
-        try:
-            await writer.run(Record("A"))
-            child = writer._child
-            os.kill(child.pid, signal.SIGTERM)
-            time.sleep(0.2)
-            assert child.is_alive()
-            return await writer.run(Record("B")), child
-        finally:
-            writer.stop()
+        await writer.run(Record("A"))
+        child = writer._child
+        os.kill(child.pid, signal.SIGTERM)
+        time.sleep(0.2)
+        assert child.is_alive()
+        return await writer.run(Record("B")), child
 
-    (sig, _), child = asyncio.run(scenario())
+    (sig, _), child = started(writer, scenario)
     assert sig == "B" and writer.restarts == 0
     assert not child.is_alive()  # stop() closed the socket: the child saw end-of-file and exited
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_a_writer_process_that_dies_young_pauses_writes_instead_of_forking_for_every_batch(engine, uow_factory):
-    writer = ProcessWriter(uow_factory.engine.url.render_as_string(hide_password=False), respawn_pause_s=1.0)
+    writer = process_writer(uow_factory, respawn_pause_s=1.0)
 
     async def scenario() -> list[Any]:
-        writer.start()
-        try:
-            died = await asyncio.gather(writer.run(Die()), return_exceptions=True)
-            refused = await asyncio.gather(writer.run(Record("A")), return_exceptions=True)
-            spawned = writer._child is not None
-            await asyncio.sleep(1.1)
-            return [died[0], refused[0], spawned, await writer.run(Record("B"))]
-        finally:
-            writer.stop()
+        died = await asyncio.gather(writer.run(Die()), return_exceptions=True)
+        refused = await asyncio.gather(writer.run(Record("A")), return_exceptions=True)
+        spawned = writer._child is not None
+        await asyncio.sleep(1.1)
+        return [died[0], refused[0], spawned, await writer.run(Record("B"))]
 
-    died, refused, spawned, later = asyncio.run(scenario())
+    died, refused, spawned, later = started(writer, scenario)
     assert isinstance(died, WriterStopped) and isinstance(refused, WriterStopped)
     assert "retry later" in str(refused) and not spawned  # refused at once, no new child forked
     assert later[0] == "B" and writer.restarts == 1
