@@ -35,12 +35,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from evinfra.protocols.tcec.crypto import KeySet
 from evinfra.protocols.tcec.envelope import SEQ_MAX, parse_response, seal_request, verify_response
 from evinfra.protocols.tcec.ret import Ret
 from evinfra.scenario.simulator import OperatorClient, SimOperator, status_payload
+from evinfra.store.scratch import scratch_database
 
 HOST = "127.0.0.1"  # loopback only
 BASE_PATH = "/evcs/v1"
@@ -478,24 +479,6 @@ def _naive(value: str | datetime | None) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-@contextlib.contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL database on ``server_url``'s server, dropped afterwards."""
-    name = f"evinfra_bench_{os.getpid()}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as con:
-            con.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            con.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as con:
-                con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -595,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("need 1..999 operators, concurrency ≥ 1, workers ≥ 1")
 
     with contextlib.ExitStack() as stack:
-        url = stack.enter_context(scratch_database(args.postgres)) if args.postgres else None
+        url = stack.enter_context(scratch_database(args.postgres, "evinfra_bench")) if args.postgres else None
         return run(args, noop_seconds, url)
 
 

@@ -7,21 +7,22 @@ missing or unreachable server fails the run: CI must never pass by skipping the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from evinfra.domain.operator import Operator
 from evinfra.store import migrate
 from evinfra.store.engine import make_engine
 from evinfra.store.rows import Base
+from evinfra.store.scratch import scratch_database
 from evinfra.store.uow import UnitOfWorkFactory
 
 NOW = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
@@ -40,22 +41,15 @@ def postgres_url() -> Iterator[str]:
         if _in_ci():
             pytest.fail(f"CI=true but {PG_ENV} is not set: the PostgreSQL store tests cannot run")
         pytest.skip(f"{PG_ENV} not set")
-    name = f"evinfra_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        if _in_ci():
-            pytest.fail(f"CI=true but PostgreSQL at {PG_ENV} is unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_database(admin_url, "evinfra_test"))
+        except Exception as exc:
+            if _in_ci():
+                pytest.fail(f"CI=true but PostgreSQL at {PG_ENV} is unreachable: {exc}")
+            pytest.skip(f"PostgreSQL unreachable: {exc}")
+        migrate.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,11 @@
 real-time power samples are stored once."""
 
 import os
-import uuid
 from datetime import timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import bindparam, create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import bindparam, select, text
 
 from evinfra.ingest.notifications import write_power
 from evinfra.ingest.services import register_operator, save_station
@@ -16,6 +14,7 @@ from evinfra.regions.divisions import shanxi
 from evinfra.store import migrate
 from evinfra.store.engine import make_engine
 from evinfra.store.rows import PowerSampleRow
+from evinfra.store.scratch import scratch_database
 from evinfra.store.types import UTCDateTime
 from evinfra.store.uow import UnitOfWorkFactory
 from tests.conftest import NOW, PG_ENV
@@ -128,17 +127,8 @@ def unmigrated_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
         return
     request.getfixturevalue("postgres_url")  # skips or fails exactly like the other PostgreSQL tests
-    admin_url = os.environ[PG_ENV]
-    name = f"evinfra_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(os.environ[PG_ENV], "evinfra_test") as url:
+        yield url
 
 
 def test_migration_0004_keeps_the_first_of_each_stored_power_sample(unmigrated_url, operator):
