@@ -41,3 +41,27 @@ def test_statements_prepare_once_per_dialect(uow_factory):
     with uow_factory() as uow:
         dialect = uow.session.get_bind().dialect
         assert statements.for_dialect(dialect) is statements.for_dialect(dialect)
+
+
+def test_the_driver_connection_follows_savepoints_and_transactions(uow_factory):
+    """It is remembered per transaction; a SAVEPOINT opened later still wraps what runs on it."""
+
+    def sigs(uow) -> set[str]:
+        return set(uow.session.scalars(select(SEEN.c.sig)))
+
+    def insert_sig(uow, sig: str) -> None:
+        dialect = uow.session.get_bind().dialect
+        Prepared(INSERT, dialect).run(driver_connection(uow.session), {"op": "MA0123456", "sig": sig, "at": NOW})
+
+    with uow_factory() as uow:
+        insert_sig(uow, "A" * 32)
+        savepoint = uow.session.begin_nested()
+        insert_sig(uow, "B" * 32)
+        savepoint.rollback()  # B was inside the SAVEPOINT: gone, A stays
+        insert_sig(uow, "C" * 32)
+        assert sigs(uow) == {"A" * 32, "C" * 32}
+        uow.commit()
+        insert_sig(uow, "D" * 32)  # the session's next transaction
+        uow.commit()
+    with uow_factory() as uow:
+        assert sigs(uow) == {"A" * 32, "C" * 32, "D" * 32}

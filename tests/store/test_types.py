@@ -41,3 +41,14 @@ def test_times_round_trip_aware_in_utc(engine):
         for value in VALUES:
             back = conn.execute(select(bindparam("t", value, type_=UTCDateTime()))).scalar_one()
             assert back == value and back.tzinfo is UTC
+
+
+def test_the_fused_sqlite_binder_remembers_only_the_object_it_saw_last():
+    dialect = sqlite.dialect()
+    fused = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    plain = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert fused is not None and plain is not None
+    for value in [VALUES[0], VALUES[0], VALUES[1], VALUES[0], VALUES[1], VALUES[1], VALUES[2]]:
+        assert fused(value) == plain(value.astimezone(UTC).replace(tzinfo=None))
+    with pytest.raises(ValueError, match="naive datetime"):
+        fused(VALUES[2].replace(tzinfo=None))  # equal in its fields to the one just seen, but naive

@@ -83,6 +83,20 @@ class Statements:
 
 
 def driver_connection(session: Session) -> Any:
-    """The DBAPI connection inside the session's transaction, after flushing pending ORM writes."""
+    """The DBAPI connection inside the session's transaction, after flushing pending ORM writes.
+
+    Remembered for the session's innermost transaction: the writer asks for it twice per notification,
+    and ``Session.connection()`` costs more than the statement it serves on SQLite. A new SAVEPOINT is a
+    new transaction, so ``Session.connection()`` still runs once for it (that is what emits the SAVEPOINT).
+    """
     session.flush()
-    return session.connection().connection.driver_connection
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    known = session.info.get(_DRIVER_KEY)
+    if transaction is not None and known is not None and known[0] is transaction:
+        return known[1]
+    dbapi = session.connection().connection.driver_connection
+    session.info[_DRIVER_KEY] = (session.get_nested_transaction() or session.get_transaction(), dbapi)
+    return dbapi
+
+
+_DRIVER_KEY = "evinfra.driver_connection"

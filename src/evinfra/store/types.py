@@ -30,17 +30,25 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
         """On SQLite, the conversion above and SQLite's text format in one step (the text is the same as
-        SQLAlchemy's DATETIME writes: ``YYYY-MM-DD HH:MM:SS.ffffff``), at half the cost; a status report
-        binds half a dozen times."""
+        SQLAlchemy's DATETIME writes: ``YYYY-MM-DD HH:MM:SS.ffffff``), at half the cost. A status report
+        binds half a dozen times, four of them the same object (its time), so the last text is kept for
+        the object it came from (held, so no other object can take its identity; swapped in one step,
+        so threads sharing the processor never see half of it)."""
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
+        last: list[tuple[datetime | None, str | None]] = [(None, None)]
 
         def process(value: datetime | None) -> str | None:
             if value is None:
                 return None
+            seen, text = last[0]
+            if seen is value:
+                return text
             if value.tzinfo is None:
                 raise ValueError(f"naive datetime {value!r}: the store only takes timezone-aware times")
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            last[0] = (value, text)
+            return text
 
         return process
 

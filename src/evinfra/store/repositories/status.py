@@ -170,7 +170,10 @@ class StatusRepository:
 
     def _expire_connector(self, pk: int) -> None:
         """A ConnectorRow another repository loaded in this session must not keep the old state."""
-        loaded = self.session.identity_map.get(identity_key(ConnectorRow, pk))
+        identity_map = self.session.identity_map
+        if not len(identity_map):  # the hub's writer loads no ORM objects: nothing to look up
+            return
+        loaded = identity_map.get(identity_key(ConnectorRow, pk))
         if loaded is not None:
             self.session.expire(loaded, _STATE_ATTRS)
 
