@@ -7,9 +7,12 @@ import math
 from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evinfra.domain.alarm import AlarmLevel, AlarmType, EventType
 from evinfra.domain.connector import ConnectorType, NationalStandard
@@ -524,6 +527,44 @@ def test_connector_status_errors(payload: dict[str, Any], error: type[Exception]
     with pytest.raises(error) as caught:
         t.connector_status(payload)
     assert caught.value.field == field  # type: ignore[attr-defined]
+
+
+_STATUS_VALUES = st.one_of(
+    st.none(), st.booleans(), st.sampled_from([0, 1, 2, 3, 4, 7, 10, 20, 50, 255, -1]), st.floats(0, 60),
+    st.sampled_from(["C1", "12345678900001", "C 1", "", "1", "x" * 31]),
+)  # fmt: skip
+_STATUS_KEYS = ["ConnectorID", "Status", "ParkStatus", "LockStatus", "StatusTime", "status", "connectorID"]
+
+
+def _read(payload: Any) -> Any:
+    try:
+        parsed = t.connector_status(payload)
+    except (DomainValidationError, WireFormatError) as exc:
+        return type(exc), str(exc)
+    return parsed.value, parsed.findings
+
+
+_STATUS_PAYLOADS = st.one_of(
+    st.fixed_dictionaries(  # the standard shape, every value of its type, some out of range
+        {"ConnectorID": st.sampled_from(["C1", "12345678900001", "C 1", ""]), "Status": st.sampled_from([1, 3, 7])},
+        optional={"ParkStatus": st.sampled_from([0, 50, 20, None]), "LockStatus": st.sampled_from([10, 7, None])},
+    ),
+    st.fixed_dictionaries(  # the standard shape, with a wrong type here and there
+        {"ConnectorID": _STATUS_VALUES, "Status": _STATUS_VALUES},
+        optional={"ParkStatus": _STATUS_VALUES, "LockStatus": _STATUS_VALUES, "StatusTime": _STATUS_VALUES},
+    ),
+    st.dictionaries(st.sampled_from(_STATUS_KEYS), _STATUS_VALUES, max_size=5),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_STATUS_PAYLOADS)
+def test_connector_status_standard_shortcut_reads_as_the_tolerant_reader(inner: dict[str, Any]) -> None:
+    """A standard payload takes a shortcut; a read-only mapping of the same payload takes the tolerant reader.
+    Both must give the same value, the same findings and the same errors, whatever the payload."""
+    wrapped = {"ConnectorStatusInfo": inner}
+    assert _read(wrapped) == _read(MappingProxyType({"ConnectorStatusInfo": MappingProxyType(inner)}))
+    assert _read(inner) == _read(MappingProxyType(inner))  # the hub hands over the object itself
 
 
 def test_connector_status_to_wire() -> None:

@@ -110,7 +110,7 @@ class Reader:
     """
 
     def __init__(self, obj: object, findings: Findings, path: str = "", group: str = "") -> None:
-        if not isinstance(obj, Mapping):
+        if type(obj) is not dict and not isinstance(obj, Mapping):  # JSON gives dicts: skip the ABC check
             raise WireFormatError(
                 path.rstrip(".") or "<Data>", f"应为JSON对象，实际为{json_type(obj)}", "not an object"
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,12 +37,14 @@ ALIASES = {
 }
 
 
-def _notes(inbound: Inbound, findings: Iterable[translate.Finding]) -> list[QualityNote]:
+def _notes(inbound: Inbound, findings: Sequence[translate.Finding]) -> tuple[QualityNote, ...]:
+    if not findings and not inbound.deviations and inbound.called_as == inbound.interface:
+        return ()  # a standard message, the usual case
     notes = [QualityNote(inbound.interface, d.field, d.variant, inbound.envelope.seq) for d in inbound.deviations]
     if inbound.called_as != inbound.interface:
         notes.append(QualityNote(inbound.interface, "interface", inbound.called_as, inbound.called_as))
     notes += [QualityNote(inbound.interface, f.field, f.variant, f.example) for f in findings]
-    return notes
+    return tuple(notes)
 
 
 def map_error(exc: Exception) -> tuple[Ret, str] | None:
@@ -92,13 +94,13 @@ class Hub:
     async def _write(
         self,
         inbound: Inbound,
-        findings: Iterable[translate.Finding],
+        findings: Sequence[translate.Finding],
         body: Command[Any] | None,
         connector_id: str | None = None,
     ) -> Any:
         """Run ``body`` in the batch writer behind the replay guard; ``connector_id`` names the connector row
         it locks (lock order)."""
-        notes = tuple(_notes(inbound, findings))
+        notes = _notes(inbound, findings)
         work = commands.Notified(inbound.operator_id, inbound.envelope.sig, inbound.received_at, notes, body)
         order = None if connector_id is None else (inbound.operator_id, connector_id)
         return await self.writer.run(work, order)
