@@ -51,13 +51,7 @@ BASE_PATH = "/evcs/v1"
 
 
 class ReturningWriter:
-    """The group-commit writer's interface, without the write."""
-
-    batches = items = 0
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
+    """The hub's side of the group-commit writer (``run``), without the write."""
 
     async def run(self, work: Any, order: Any = None) -> None:
         return None
@@ -103,6 +97,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
     app = create_app(container)
     auth = f"Bearer {token}".encode()
     real_receive = Receiver.receive
+    status_path = f"{BASE_PATH}/notification_stationStatus"
 
     async def call(path: str, body: bytes) -> None:
         scope = {
@@ -144,16 +139,16 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
 
     async def measure() -> tuple[float, float]:
         await call("/livez", b"")
-        await call(f"{BASE_PATH}/notification_stationStatus", bodies[0])
+        await call(status_path, bodies[0])
         gc.collect()
         gc.freeze()  # as the app does once it is up
         noop = await timed("POST /livez (the no-op)", lambda b: call("/livez", b), [b""] * len(bodies))
         Receiver.receive = constant  # type: ignore[method-assign]
         try:
-            await timed("hub route, constant answer (framework only)", lambda b: call(path, b), bodies)
+            await timed("hub route, constant answer (framework only)", lambda b: call(status_path, b), bodies)
         finally:
             Receiver.receive = real_receive  # type: ignore[method-assign]
-        hub = await timed("hub route, real receiver, write left out", lambda b: call(path, b), bodies)
+        hub = await timed("hub route, real receiver, write left out", lambda b: call(status_path, b), bodies)
         await timed(
             "Receiver.receive alone",
             lambda b: receiver.receive("notification_stationStatus", b, auth.decode(), "127.0.0.1"),
@@ -161,7 +156,6 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
         )
         return noop, hub
 
-    path = f"{BASE_PATH}/notification_stationStatus"
     print(f"in-process, SQLite, {args.requests} unique envelopes, best of {args.repeat}, CPU time per request")
     noop, hub = asyncio.run(measure())
     print(f"ratio no-op / hub, in process (no HTTP server, no write): {noop / hub:.2f}")
