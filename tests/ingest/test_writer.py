@@ -12,14 +12,17 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
+from datetime import timedelta
 from typing import Any, NamedTuple, TypeVar
 
 import pytest
 from sqlalchemy import select
 from tests.conftest import NOW
 
-from evinfra.ingest.commands import WriteContext
-from evinfra.ingest.notifications import UnknownObject
+from evinfra.domain.operator import Operator
+from evinfra.ingest.commands import Notified, WriteContext
+from evinfra.ingest.notifications import QualityNote, UnknownObject
+from evinfra.ingest.services import register_operator
 from evinfra.ingest.writer import (
     BatchWriter,
     GroupCommitWriter,
@@ -157,6 +160,24 @@ def test_a_batch_shares_one_commit_and_a_failing_item_loses_only_its_own_writes(
     assert (writer.batches, writer.items) == (1 + gated, 3 + gated)  # the three shared one transaction
     assert writer.retries == 1  # run once without SAVEPOINTs, once with the failing item isolated
     assert seen(uow_factory) == {"A", "C"}  # the failing item's own write was undone
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_batch_counts_the_deviations_of_the_writes_it_commits_once_per_finding(kind, uow_factory):
+    register_operator(Operator(OP, "测试运营商"), uow_factory(), NOW)
+    spelled = QualityNote("notification_stationStatus", "ConnectorStatusInfo", "ConnectorStatusInfos", "{…}")
+    millis = QualityNote("notification_stationStatus", "TimeStamp", "epoch_ms", "1764384000000")
+    works: Submitted = [
+        (Notified(OP, "A", NOW, (spelled,), None), None),
+        (Notified(OP, "B", NOW, (spelled, millis), HalfThenFail()), None),  # fails: counts nothing
+        (Notified(OP, "C", NOW + timedelta(seconds=1), (spelled,), None), None),
+    ]
+    results, _ = one_batch(kind, uow_factory, works)
+    assert results[0] is None and isinstance(results[1], ValueError) and results[2] is None
+    with uow_factory() as uow:
+        found = [(f.field, f.variant, f.count, f.first_seen, f.last_seen) for f in uow.hub.findings(OP)]
+    assert found == [("ConnectorStatusInfo", "ConnectorStatusInfos", 2, NOW, NOW + timedelta(seconds=1))]
+    assert seen(uow_factory) == {"A", "C"}
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -2,17 +2,21 @@
 real-time power samples are stored once."""
 
 import os
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from alembic import command
 from sqlalchemy import bindparam, select, text
 
+from evinfra.domain.status import from_tcec
 from evinfra.ingest.notifications import write_power
 from evinfra.ingest.services import register_operator, save_station
 from evinfra.regions.divisions import shanxi
 from evinfra.store import migrate
 from evinfra.store.engine import make_engine
+from evinfra.store.repositories.status import StatusReport
 from evinfra.store.rows import PowerSampleRow
 from evinfra.store.scratch import scratch_database
 from evinfra.store.types import UTCDateTime
@@ -50,6 +54,105 @@ def test_quality_findings_are_counted_with_one_example(uow_factory, operator):
     assert (finding.field, finding.variant, finding.count, finding.example) == (
         "TotalSeviceMoney", "TotalServiceMoney", 3, "12.50",
     )  # fmt: skip
+
+
+def _count(uow, operator_id, variant="TotalServiceMoney", example="12.50"):
+    uow.hub.count_finding(operator_id, "notification_charge_order_info", "TotalSeviceMoney", variant, example, NOW)
+
+
+def _counts(uow_factory, operator_id):
+    with uow_factory() as uow:
+        return {(f.variant, f.example): f.count for f in uow.hub.findings(operator_id)}
+
+
+def test_concurrent_counts_of_one_finding_all_land(uow_factory, operator):
+    """Two writers counting the same finding at once (several workers on PostgreSQL): the second waits for the
+    first and adds to its count. A read-then-write lost one increment, or failed the second writer on the
+    primary key when both saw the finding first."""
+    register_operator(operator, uow_factory(), NOW)
+    op = operator.operator_id
+    errors: list[BaseException] = []
+    for expected in (2, 4):  # first sightings racing, then increments of a stored row racing
+        with uow_factory() as first:
+            _count(first, op)  # holds the row (or the key) until it commits
+
+            def second() -> None:
+                try:
+                    with uow_factory() as uow:
+                        _count(uow, op, example="99.00")
+                        uow.commit()
+                except BaseException as exc:  # reported below, on the test's thread
+                    errors.append(exc)
+
+            thread = threading.Thread(target=second)
+            thread.start()
+            thread.join(0.5)  # it waits for the first writer's row lock (PostgreSQL) or write lock (SQLite)
+            first.commit()
+        thread.join(10)
+        assert not thread.is_alive() and errors == []
+        assert _counts(uow_factory, op) == {("TotalServiceMoney", "12.50"): expected}  # the first example stays
+
+
+def test_findings_tallied_in_a_unit_of_work_are_counted_at_its_commit(uow_factory, operator):
+    register_operator(operator, uow_factory(), NOW)
+    op = operator.operator_id
+    with uow_factory() as uow:
+        for variant, at in (("B", NOW), ("A", NOW + timedelta(seconds=2)), ("B", NOW + timedelta(seconds=1))):
+            uow.finding_tally.add(op, "notification_stationStatus", "Status", variant, f"ex {variant}", at)
+        assert _counts(uow_factory, op) == {}  # nothing written before the commit
+        uow.commit()
+        assert uow.finding_tally.counts == {}
+    with uow_factory() as uow:
+        uow.finding_tally.add(op, "notification_stationStatus", "Status", "A", "later", NOW + timedelta(seconds=5))
+        # left without commit: rolled back, nothing counted
+    with uow_factory() as uow:
+        found = {f.variant: (f.count, f.example, f.first_seen, f.last_seen) for f in uow.hub.findings(op)}
+    assert found == {
+        "A": (1, "ex A", NOW + timedelta(seconds=2), NOW + timedelta(seconds=2)),
+        "B": (2, "ex B", NOW, NOW + timedelta(seconds=1)),
+    }
+
+
+def test_a_batch_counts_its_findings_after_its_row_locks(uow_factory, operator):
+    """Two batches that lock connectors in one order and count the same finding cannot deadlock: the count is
+    written at the commit, after every connector lock. Counted where it arose (batch A: after connector 1,
+    before connector 2), A would hold the finding's row while waiting for connector 2, which B holds while
+    waiting for the finding's row: PostgreSQL aborts one of them."""
+    if uow_factory.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one write transaction at a time: two batches cannot wait for each other")
+    register_operator(operator, uow_factory(), NOW)
+    save_station(tree("A", 2), uow_factory(), NOW, shanxi())
+    with uow_factory() as uow:
+        one, two = (uow.network.connector_pk(OP, c) for c in ("AE01C1", "AE02C1"))
+    b_holds_two = threading.Event()
+    errors: list[BaseException] = []
+
+    def status(uow, pk, minute):
+        at = NOW + timedelta(minutes=minute)
+        uow.status.apply(StatusReport(pk, from_tcec(2), at, 1, 2), at)
+
+    def batch_b() -> None:
+        try:
+            with uow_factory() as uow:
+                status(uow, two, 1)
+                b_holds_two.set()
+                time.sleep(0.3)  # A now waits for connector 2
+                uow.finding_tally.add(OP, "notification_stationStatus", "Status", "v", "x", NOW)
+                uow.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=batch_b)
+    with uow_factory() as uow:
+        status(uow, one, 1)
+        uow.finding_tally.add(OP, "notification_stationStatus", "Status", "v", "x", NOW)
+        thread.start()
+        assert b_holds_two.wait(10), errors
+        status(uow, two, 2)  # waits until B commits
+        uow.commit()
+    thread.join(10)
+    assert errors == []
+    assert _counts(uow_factory, OP) == {("v", "x"): 2}
 
 
 # --- real-time power -------------------------------------------------------------------------------------------------

@@ -42,8 +42,8 @@ class Command(Protocol[T_co]):
 
 
 class Notified(NamedTuple):
-    """Every hub write: the replay guard and the sender's deviations, then the write itself, in one
-    transaction (a replayed envelope writes nothing)."""
+    """Every hub write: the replay guard, the write itself, then the sender's deviations, in one transaction
+    (a replayed envelope writes nothing; a write that fails counts no deviations)."""
 
     operator_id: str
     sig: str
@@ -52,8 +52,10 @@ class Notified(NamedTuple):
     body: Command[Any] | None
 
     def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> Any:
-        writes.accept(uow, self.operator_id, self.sig, self.received_at, self.notes)
-        return None if self.body is None else self.body(uow, ctx)
+        writes.accept(uow, self.operator_id, self.sig, self.received_at)
+        result = None if self.body is None else self.body(uow, ctx)
+        writes.tally(uow, self.operator_id, self.received_at, self.notes)
+        return result
 
 
 class Status(NamedTuple):

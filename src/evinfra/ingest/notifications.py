@@ -89,12 +89,18 @@ class ConnectorCache:
         return pk
 
 
-def accept(uow: SqlUnitOfWork, operator_id: str, sig: str, received_at: datetime, notes: Iterable[QualityNote]) -> None:
-    """Guard against replay and count the sender's deviations, in the write's own transaction."""
+def accept(uow: SqlUnitOfWork, operator_id: str, sig: str, received_at: datetime) -> None:
+    """Guard against replay, in the write's own transaction."""
     if not uow.hub.first_sighting(operator_id, sig.upper(), received_at):
         raise Replay(sig)
+
+
+def tally(uow: SqlUnitOfWork, operator_id: str, received_at: datetime, notes: Iterable[QualityNote]) -> None:
+    """Count the sender's deviations when the transaction commits (see ``FindingTally``). Call it once the
+    write has succeeded: a write that fails in its SAVEPOINT must count nothing, and the tally is not rolled
+    back with it."""
     for note in notes:
-        uow.hub.count_finding(operator_id, note.interface, note.field, note.variant, note.example, received_at)
+        uow.finding_tally.add(operator_id, note.interface, note.field, note.variant, note.example, received_at)
 
 
 def check_station(tree: StationTree, regions: RegionCatalog) -> None:

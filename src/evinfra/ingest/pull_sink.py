@@ -36,7 +36,14 @@ from evinfra.domain.errors import DomainValidationError
 from evinfra.domain.operator import OperatorStatus
 from evinfra.domain.region import RegionCatalog
 from evinfra.ingest.keyring import open_keys
-from evinfra.ingest.notifications import ConnectorCache, QualityNote, UnknownObject, write_station, write_status
+from evinfra.ingest.notifications import (
+    ConnectorCache,
+    QualityNote,
+    UnknownObject,
+    tally,
+    write_station,
+    write_status,
+)
 from evinfra.ingest.pull import PullKind, PullTarget
 from evinfra.protocols.tcec import translate
 from evinfra.protocols.tcec.client import PullClient
@@ -240,8 +247,7 @@ def _attempt(uow: SqlUnitOfWork, work: Callable[[], object]) -> Exception | None
 
 
 def _count(uow: SqlUnitOfWork, operator_id: str, now: datetime, notes: Iterable[QualityNote]) -> None:
-    for note in notes:
-        uow.hub.count_finding(operator_id, note.interface, note.field, note.variant, note.example, now)
+    tally(uow, operator_id, now, notes)  # at the commit, in key order, as the hub's writers count
 
 
 def _notes(findings: Iterable[translate.Finding], prefix: str = "") -> list[QualityNote]:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from evinfra.store.engine import READ_ONLY
-from evinfra.store.repositories.hub import HubRepository
+from evinfra.store.repositories.hub import FindingTally, HubRepository
 from evinfra.store.repositories.layers import LayerRepository
 from evinfra.store.repositories.network import NetworkRepository
 from evinfra.store.repositories.operators import OperatorRepository
@@ -34,9 +34,12 @@ class SqlUnitOfWork:
         self._session_factory = session_factory
         self._session: Session | None = None
         self.read_only = read_only
+        # Data-quality findings to count at commit (the hub's writes add theirs here, not row by row).
+        self.finding_tally = FindingTally()
 
     def __enter__(self) -> Self:
         self._session = self._session_factory()
+        self.finding_tally.clear()
         if self.read_only:  # procure the connection with the option before its transaction begins
             self._session.connection(execution_options={READ_ONLY: True})
         self.operators = OperatorRepository(self._session)
@@ -69,9 +72,13 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
+        if self.finding_tally.counts:
+            self.hub.count_findings(self.finding_tally)
+            self.finding_tally.clear()
         self.session.commit()
 
     def rollback(self) -> None:
+        self.finding_tally.clear()
         self.session.rollback()
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, literal_column, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -41,6 +41,57 @@ _SEEN_SQLITE = Statements(
     .on_conflict_do_nothing(index_elements=["operator_id", "sig"])
     .returning(_SEEN.c.sig)
 )
+
+# Data-quality counts: one atomic upsert per finding. A read-then-write through the ORM lost increments when two
+# writers (PostgreSQL, several workers) counted the same finding at once, and failed one of them on the primary
+# key when both saw it first. The example and first_seen stay those of the first sighting.
+_FINDINGS: Table = QualityFindingRow.__table__  # type: ignore[assignment]
+
+
+def _count_findings(insert: Any) -> Any:
+    statement = insert(_FINDINGS)
+    later = statement.excluded.last_seen > _FINDINGS.c.last_seen
+    return statement.on_conflict_do_update(
+        index_elements=["operator_id", "interface", "field", "variant"],
+        set_={
+            "count": _FINDINGS.c.count + statement.excluded.count,
+            "last_seen": case((later, statement.excluded.last_seen), else_=_FINDINGS.c.last_seen),
+        },
+    )
+
+
+_COUNT_FINDINGS = {"postgresql": _count_findings(pg_insert), "sqlite": _count_findings(sqlite_insert)}
+
+
+@dataclass(slots=True)
+class FindingTally:
+    """Findings counted in one transaction, written at its commit: summed per finding and written in key order,
+    after every connector lock the batch takes, so two writers' batches never wait for each other in a circle
+    (PostgreSQL would abort one as a deadlock)."""
+
+    counts: dict[tuple[str, str, str, str], list[Any]] = field(default_factory=dict)
+
+    def add(
+        self, operator_id: str, interface: str, field_: str, variant: str, example: str, now: datetime, n: int = 1
+    ) -> None:
+        key = (operator_id, interface, field_[:64], variant[:120])
+        seen = self.counts.get(key)
+        if seen is None:
+            self.counts[key] = [n, example[:500], now, now]
+        else:
+            seen[0] += n
+            seen[2], seen[3] = min(seen[2], now), max(seen[3], now)
+
+    def clear(self) -> None:
+        self.counts.clear()
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {"operator_id": key[0], "interface": key[1], "field": key[2], "variant": key[3], "count": n,
+             "example": example, "first_seen": first, "last_seen": last}
+            for key, (n, example, first, last) in sorted(self.counts.items())
+        ]  # fmt: skip
+
 
 # Power samples: one per (station, equipment, connector, time). The conflict target repeats the unique index
 # ux_power_samples_sample, with '' written inline (a bound parameter would not match the index expression).
@@ -230,25 +281,15 @@ class HubRepository:
     def count_finding(
         self, operator_id: str, interface: str, field: str, variant: str, example: str, now: datetime, n: int = 1
     ) -> None:
-        key = (operator_id, interface, field[:64], variant[:120])
-        row = self.session.get(QualityFindingRow, key)
-        if row is None:
-            self.session.add(
-                QualityFindingRow(
-                    operator_id=key[0],
-                    interface=key[1],
-                    field=key[2],
-                    variant=key[3],
-                    count=n,
-                    example=example[:500],
-                    first_seen=now,
-                    last_seen=now,
-                )
-            )
-        else:
-            row.count += n
-            row.last_seen = now
-        self.session.flush()
+        tally = FindingTally()
+        tally.add(operator_id, interface, field, variant, example, now, n)
+        self.count_findings(tally)
+
+    def count_findings(self, tally: FindingTally) -> None:
+        """Add a transaction's findings (see :class:`FindingTally`) to the stored counts."""
+        rows = tally.rows()
+        if rows:
+            self.session.execute(_COUNT_FINDINGS[self.session.get_bind().dialect.name], rows)
 
     def findings(self, operator_id: str | None = None) -> list[FindingCount]:
         query = select(QualityFindingRow).order_by(
