@@ -987,6 +987,19 @@ def test_realtime_power_is_flattened() -> None:
     with pytest.raises(WireFormatError) as caught:
         t.realtime_power(other, OP)
     assert caught.value.field == "SupStationPowerInfos[0].OperatorID"
+    pile = "SupStationPowerInfos[0].EquipmentPowerInfos[0]"
+    for path, where in (
+        (f"{pile}.EquipmentID", lambda p: p["SupStationPowerInfos"][0]["EquipmentPowerInfos"][0]),
+        (
+            f"{pile}.ConnectorPowerInfos[1].ConnectorID",
+            lambda p: p["SupStationPowerInfos"][0]["EquipmentPowerInfos"][0]["ConnectorPowerInfos"][1],
+        ),
+    ):
+        empty = copy.deepcopy(payload)
+        where(empty)[path.rsplit(".", 1)[1]] = ""  # stored, it would be taken for the level above's sample
+        with pytest.raises(WireFormatError) as caught:
+            t.realtime_power(empty, OP)
+        assert (caught.value.field, caught.value.reason) == (path, "不能为空")
 
 
 # --- result types -------------------------------------------------------------------------------

@@ -737,7 +737,7 @@ def realtime_power(
         station_at = sr.moment("DataTime")
         result.append(PowerSample(station_id, None, None, station_at, sr.number("StationRealTimePower")))
         for er in sr.objects("EquipmentPowerInfos"):
-            equipment_id = er.text("EquipmentID")
+            equipment_id = _child_id(er, "EquipmentID")
             equipment_at = _child_time(er, station_at)
             result.append(PowerSample(station_id, equipment_id, None, equipment_at, er.number("EquipRealTimePower")))
             for cr in er.objects("ConnectorPowerInfos"):
@@ -745,12 +745,21 @@ def realtime_power(
                     PowerSample(
                         station_id,
                         equipment_id,
-                        cr.text("ConnectorID"),
+                        _child_id(cr, "ConnectorID"),
                         _child_time(cr, equipment_at),
                         cr.number("ConnectorRealTimePower"),
                     )
                 )
     return findings.wrap(result)
+
+
+def _child_id(r: Reader, name: str) -> str:
+    """A pile's or connector's ID in a power report. Empty, it would name no pile: stored, it would read as
+    the level above (the sample identity treats a missing ID as ''), and be taken for that level's sample."""
+    value = r.text(name)
+    if not value:
+        raise r.error(name, "不能为空", "must not be empty")
+    return value
 
 
 def _child_time(r: Reader, parent: datetime) -> datetime:
