@@ -292,15 +292,14 @@ class HubRepository:
             self.session.execute(_COUNT_FINDINGS[self.session.get_bind().dialect.name], rows)
 
     def findings(self, operator_id: str | None = None) -> list[FindingCount]:
-        query = select(QualityFindingRow).order_by(
-            QualityFindingRow.operator_id, QualityFindingRow.interface, QualityFindingRow.field
-        )
+        """Read as rows, not ORM objects: the counts are written by the upsert above, which an object already
+        loaded in this session would not see."""
+        f = _FINDINGS.c
+        query = select(f.operator_id, f.interface, f.field, f.variant, f.count, f.example, f.first_seen, f.last_seen)
+        query = query.order_by(f.operator_id, f.interface, f.field, f.variant)
         if operator_id is not None:
-            query = query.where(QualityFindingRow.operator_id == operator_id)
-        return [
-            FindingCount(r.operator_id, r.interface, r.field, r.variant, r.count, r.example, r.first_seen, r.last_seen)
-            for r in self.session.scalars(query)
-        ]
+            query = query.where(f.operator_id == operator_id)
+        return [FindingCount(*row) for row in self.session.execute(query)]
 
     # --- power --------------------------------------------------------------------------------
     def add_power(
