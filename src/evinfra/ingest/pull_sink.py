@@ -126,9 +126,9 @@ class PullSink:
         with self._uow() as uow:
             error = _attempt(uow, lambda: write_station(uow, parsed.value, now, self._regions))
             if error is None:
-                _count(uow, operator_id, now, _notes(parsed.findings))
+                tally(uow, operator_id, now, _notes(parsed.findings))
             else:
-                _count(uow, operator_id, now, [_rejection(interface, error, f"StationID {label}")])
+                tally(uow, operator_id, now, [_rejection(interface, error, f"StationID {label}")])
             uow.commit()
         if error is not None:
             _log_rejection(operator_id, interface, f"StationID {label}", error)
@@ -175,7 +175,7 @@ class PullSink:
                 else:
                     notes += _notes(parsed.findings, prefix=STATUS_ARRAY)
                     applied += 1
-            _count(uow, operator_id, now, notes)
+            tally(uow, operator_id, now, notes)
             uow.commit()
         for item, problem in rejected:
             _log_rejection(operator_id, interface, item, problem)
@@ -198,7 +198,7 @@ class PullSink:
         def record(interface: str, deviation: Deviation) -> None:
             note = QualityNote(interface, deviation.field, deviation.variant, interface)
             with self._uow() as uow:
-                _count(uow, operator_id, self._clock(), [note])
+                tally(uow, operator_id, self._clock(), [note])
                 uow.commit()
 
         return record
@@ -206,7 +206,7 @@ class PullSink:
     def _reject(self, operator_id: str, interface: str, item: str, exc: Exception, now: datetime) -> None:
         _log_rejection(operator_id, interface, item, exc)
         with self._uow() as uow:
-            _count(uow, operator_id, now, [_rejection(interface, exc, item)])
+            tally(uow, operator_id, now, [_rejection(interface, exc, item)])
             uow.commit()
 
 
@@ -244,10 +244,6 @@ def _attempt(uow: SqlUnitOfWork, work: Callable[[], object]) -> Exception | None
         raise
     savepoint.commit()
     return None
-
-
-def _count(uow: SqlUnitOfWork, operator_id: str, now: datetime, notes: Iterable[QualityNote]) -> None:
-    tally(uow, operator_id, now, notes)  # at the commit, in key order, as the hub's writers count
 
 
 def _notes(findings: Iterable[translate.Finding], prefix: str = "") -> list[QualityNote]:
