@@ -135,18 +135,24 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of the server process tree (live processes only)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """utime + stime of the server process tree (live processes only): (all, the multiprocessing helpers).
+
+    The helpers are the writer processes with their forkserver and resource tracker (which idle): forked
+    from the forkserver, they carry its command line; the rest are the HTTP worker(s)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    total = helpers = 0
     for p in descendants(pid):
         try:
             stat = Path(f"/proc/{p}/stat").read_text()
+            helper = b"multiprocessing" in Path(f"/proc/{p}/cmdline").read_bytes()
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / tick
+        used = int(fields[11]) + int(fields[12])
+        total += used
+        helpers += used if helper else 0
+    return total / tick, helpers / tick
 
 
 class Server:
@@ -320,7 +326,9 @@ class PhaseResult:
     elapsed: float = 0.0
     client_cpu: float = 0.0
     server_cpu: float = 0.0
+    helper_cpu: float = 0.0  # the part of server_cpu spent in writer processes (see cpu_seconds)
     machine_cpu: float = 0.0  # everything, including processes that are neither server nor load generator
+    commits: tuple[int, int] | None = None  # (writes, batches) the worker's group commit ran in the phase
 
     def rate(self) -> float:
         return self.ok / self.elapsed if self.elapsed else 0.0
@@ -364,7 +372,7 @@ async def run_phase(
     server_pid: int,
 ) -> PhaseResult:
     result = PhaseResult()
-    cpu0, scpu0, mcpu0 = time.process_time(), cpu_seconds(server_pid), machine_busy_seconds()
+    cpu0, (scpu0, hcpu0), mcpu0 = time.process_time(), cpu_seconds(server_pid), machine_busy_seconds()
     start = time.perf_counter()
     deadline = start + seconds
     last_done = start
@@ -399,7 +407,8 @@ async def run_phase(
     await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))), timeout=seconds + 60)
     result.elapsed = last_done - start
     result.client_cpu = time.process_time() - cpu0
-    result.server_cpu = cpu_seconds(server_pid) - scpu0
+    scpu, hcpu = cpu_seconds(server_pid)
+    result.server_cpu, result.helper_cpu = scpu - scpu0, hcpu - hcpu0
     result.machine_cpu = machine_busy_seconds() - mcpu0
     return result
 
@@ -482,6 +491,15 @@ def _naive(value: str | datetime | None) -> datetime | None:
 # --- main ---------------------------------------------------------------------------------------
 
 
+def writer_counters(port: int) -> tuple[int, int] | None:
+    """(writes, batches) of the group-commit writer, from ``/healthz``; None if it does not say."""
+    try:
+        writer = httpx.get(f"http://{HOST}:{port}/healthz", timeout=5).json()["writer"]
+        return int(writer["items"]), int(writer["batches"])
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return None
+
+
 def ratio_of(notif: PhaseResult, noop: PhaseResult) -> float:
     return notif.rate() / noop.rate() if noop.rate() else float("nan")
 
@@ -524,10 +542,15 @@ def print_report(
     for name, phase in (("notifications", notif), ("no-op", noop)):
         other = max(0.0, phase.machine_cpu - phase.server_cpu - phase.client_cpu)
         print(
-            f"cpu during {name} [cores]: server {phase.server_cpu / phase.elapsed:.2f}, "
+            f"cpu during {name} [cores]: server {phase.server_cpu / phase.elapsed:.2f} "
+            f"(HTTP {(phase.server_cpu - phase.helper_cpu) / phase.elapsed:.2f}, "
+            f"writer processes {phase.helper_cpu / phase.elapsed:.2f}), "
             f"load generator {phase.client_cpu / phase.elapsed:.2f}, "
             f"other processes {other / phase.elapsed:.2f} (of {cores})"
         )
+    if notif.commits and notif.commits[1]:
+        writes, batches = notif.commits
+        print(f"group commit during notifications: {writes} writes in {batches} commits ({writes / batches:.1f} each)")
     print(
         f"store: {store['acked'] - store['missing']}/{store['acked']} acknowledged envelopes recorded, "
         f"{store['connectors_acked'] - store['connectors_stale']}/{store['connectors_acked']} connectors at or "
@@ -627,7 +650,11 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
             warm = await run_phase(server.port, args.concurrency, args.warmup, next_status, check, pid)
             rounds = []
             for _ in range(args.rounds):  # alternating, so that a machine slowing down meanwhile hits both
+                before = writer_counters(server.port) if args.workers == 1 else None  # else: one worker's
                 notif = await run_phase(server.port, args.concurrency, args.seconds, next_status, check, pid)
+                after = writer_counters(server.port) if before else None
+                if before and after:
+                    notif.commits = (after[0] - before[0], after[1] - before[1])
                 await run_phase(
                     server.port, args.concurrency, min(args.warmup, 1.0), lambda: (noop_request, None), check_noop, pid
                 )
