@@ -99,6 +99,31 @@ def bad_sig(lv, t, o):
     return STATUS, {**ok_status(lv), "Sig": "0" * 32}, None, t
 
 
+def _escaped(body: dict) -> bytes:
+    return json.dumps(body, ensure_ascii=True).encode()  # a lone surrogate as the escape \ud800
+
+
+# Only a JSON escape can put NUL or a lone surrogate into a field; neither can be signed as UTF-8 or stored.
+@case(Ret.BAD_ENVELOPE, signed=False)
+def lone_surrogate_in_sig(lv, t, o):
+    return STATUS, None, _escaped({**ok_status(lv), "Sig": "\ud800"}), t
+
+
+@case(Ret.BAD_ENVELOPE, signed=False)
+def lone_surrogate_in_seq(lv, t, o):
+    return STATUS, None, _escaped({**ok_status(lv), "Seq": "00\udfff1"}), t
+
+
+@case(Ret.BAD_ENVELOPE, signed=False)
+def nul_in_seq(lv, t, o):  # signed correctly: a Seq of other than 4 digits is otherwise tolerated
+    return STATUS, _resign({**ok_status(lv), "Seq": "00\x001"}, lv.keys), None, t
+
+
+@case(Ret.BAD_ENVELOPE, signed=False)
+def nul_in_extra_field_name(lv, t, o):  # extra fields are tolerated, and recorded by name
+    return STATUS, {**ok_status(lv), "Extra\x00": 1}, None, t
+
+
 @case(Ret.BAD_TOKEN)
 def missing_token(lv, t, o):
     return STATUS, ok_status(lv), None, None

@@ -113,6 +113,19 @@ def test_findings_tallied_in_a_unit_of_work_are_counted_at_its_commit(uow_factor
     }
 
 
+def test_a_finding_quoting_nul_or_a_lone_surrogate_still_commits(uow_factory, operator):
+    """PostgreSQL refuses NUL in text and no driver encodes a lone surrogate: stored replaced, not failing the
+    commit (which would fail every write of the batch)."""
+    register_operator(operator, uow_factory(), NOW)
+    op = operator.operator_id
+    with uow_factory() as uow:
+        uow.finding_tally.add(op, "notification_stationStatus", "Extra\x00", "extra_field", "a\x00b\ud800c", NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        [found] = uow.hub.findings(op)
+    assert (found.field, found.example) == ("Extra\ufffd", "a\ufffdb?c")
+
+
 def test_a_batch_counts_its_findings_after_its_row_locks(uow_factory, operator):
     """Two batches that lock connectors in one order and count the same finding cannot deadlock: the count is
     written at the commit, after every connector lock. Counted where it arose (batch A: after connector 1,

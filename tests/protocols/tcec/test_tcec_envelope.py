@@ -457,8 +457,10 @@ def test_seal_request_formats_seq_and_rejects_out_of_range() -> None:
 
 # --- properties -----------------------------------------------------------------------------------
 
-# Storable text: no NUL, no lone surrogates (load_payload refuses those with 4004, tested separately).
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+# Storable text: no NUL, no lone surrogates (refused in a payload with 4004 and in an envelope with 4003,
+# tested separately).
+STORABLE = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+TEXT = st.text(STORABLE)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | TEXT,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
@@ -501,7 +503,7 @@ def test_sealed_request_survives_the_wire(payload: dict[str, Any], now: datetime
     assert moment == now.replace(microsecond=0)
 
 
-@given(st.integers(min_value=-1, max_value=9999), st.text(max_size=30))
+@given(st.integers(min_value=-1, max_value=9999), st.text(STORABLE, max_size=30))
 def test_sealed_response_survives_the_wire(ret: int, msg: str) -> None:
     sealed = seal_response(ret, msg, None, KEYS)
     assert parse_response(_body(sealed.to_wire())) == sealed
@@ -520,3 +522,30 @@ def test_payload_with_nul_or_lone_surrogate_is_refused_naming_the_path(text: str
     with pytest.raises(TcecError) as err:
         load_payload(plaintext)
     assert err.value.ret is Ret.BAD_BUSINESS and "StationInfo.StationName" in err.value.msg
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "path"),
+    [
+        ("Sig", "\ud800", "报文.Sig"),
+        ("Seq", "00\x001", "报文.Seq"),
+        ("Extra\x00", 1, "报文"),
+        ("Data", "x\udfff", "报文.Data"),
+    ],
+)
+def test_request_envelope_with_nul_or_lone_surrogate_is_refused_naming_the_field(
+    field: str, text: object, path: str
+) -> None:
+    """Unsigned or signed, such a field could neither be verified (UTF-8) nor recorded as a deviation."""
+    good = seal_request("123456789", {}, KEYS, datetime(2024, 1, 1, 4, tzinfo=UTC), 1).to_wire()
+    body = json.dumps({**good, field: text}).encode()  # escapes travel as \\uXXXX
+    err = _parse_error(body)
+    assert err.ret is Ret.BAD_ENVELOPE and path in err.msg and not err.operator_known
+
+
+@pytest.mark.parametrize("text", ["\x00", "\ud800"])
+def test_response_envelope_with_nul_or_lone_surrogate_is_refused(text: str) -> None:
+    body = json.dumps({"Ret": 500, "Msg": f"系统错误{text}", "Data": "", "Sig": "A" * 32}).encode()
+    with pytest.raises(TcecError) as err:
+        parse_response(body)
+    assert err.value.ret is Ret.BAD_ENVELOPE and "报文.Msg" in err.value.msg

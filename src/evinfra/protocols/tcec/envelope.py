@@ -143,15 +143,17 @@ def load_payload(plaintext: bytes) -> dict[str, Any]:
     # Only a \u escape can produce NUL or a lone surrogate: raw control characters fail strict JSON and
     # raw surrogates fail UTF-8. Most payloads have none, and the walk below is then skipped.
     if b"\\u" in plaintext:
-        _reject_unstorable_text(value)
+        _reject_unstorable_text(value, "Data", Ret.BAD_BUSINESS)
     return value
 
 
-def _reject_unstorable_text(value: object, path: str = "Data") -> None:
-    """NUL and lone surrogates (JSON escapes ``\\u0000``, ``\\ud800``) cannot be stored or re-encoded: 4004.
+def _reject_unstorable_text(value: object, path: str, ret: Ret) -> None:
+    """NUL and lone surrogates (JSON escapes ``\\u0000``, ``\\ud800``) cannot be stored or re-encoded.
 
     PostgreSQL refuses NUL in text and no UTF-8 encoder takes a lone surrogate, so letting them through
-    would turn a bad message into a system error instead of an answer naming the field.
+    would turn a bad message into a system error instead of an answer naming the field. Worse, a deviation
+    that quotes such text is only written when the batch commits, and would fail the commit of every
+    notification in that batch.
     """
     stack: list[tuple[object, str]] = [(value, path)]
     while stack:
@@ -169,9 +171,9 @@ def _reject_unstorable_text(value: object, path: str = "Data") -> None:
         for text in texts:
             if "\x00" in text or not _encodable(text):
                 raise TcecError(
-                    Ret.BAD_BUSINESS,
-                    f"{where} 含有 NUL 或不成对的代理字符 / NUL or lone surrogate",
-                    operator_known=True,
+                    ret,
+                    f"{_utf8(where)} 含有 NUL 或不成对的代理字符 / NUL or lone surrogate",
+                    operator_known=ret is Ret.BAD_BUSINESS,  # an envelope's sender is not yet verified
                 )
 
 
@@ -249,6 +251,8 @@ def _load_envelope(raw: bytes, fields: tuple[str, ...]) -> tuple[dict[str, Any],
         raise TcecError(Ret.BAD_ENVELOPE, f"报文不是合法的JSON：{_reason(exc)}") from None
     if not isinstance(obj, dict):
         raise TcecError(Ret.BAD_ENVELOPE, f"报文应为JSON对象，实际为{json_type(obj)}")
+    if "\\u" in text:  # as for the payload: only an escape yields NUL or a lone surrogate
+        _reject_unstorable_text(obj, "报文", Ret.BAD_ENVELOPE)
     missing = [name for name in fields if name not in obj]
     if missing:
         raise TcecError(Ret.BAD_ENVELOPE, f"缺少必需字段：{','.join(missing)}")
@@ -333,7 +337,11 @@ def _reason(exc: BaseException) -> str:
 def _echo(text: str) -> str:
     """Attacker-controlled text goes back in Msg and into logs: keep it short and encodable (the Msg is signed
     as UTF-8, so a lone surrogate would break the answer)."""
-    text = text if len(text) <= _MAX_ECHO_CHARS else text[:_MAX_ECHO_CHARS] + "…"
+    return _utf8(text if len(text) <= _MAX_ECHO_CHARS else text[:_MAX_ECHO_CHARS] + "…")
+
+
+def _utf8(text: str) -> str:
+    """``text`` with any lone surrogate replaced, so that it can be signed and sent."""
     return text if _encodable(text) else text.encode("utf-8", "replace").decode("utf-8")
 
 

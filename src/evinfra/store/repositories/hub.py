@@ -74,10 +74,10 @@ class FindingTally:
     def add(
         self, operator_id: str, interface: str, field_: str, variant: str, example: str, now: datetime, n: int = 1
     ) -> None:
-        key = (operator_id, interface, field_[:64], variant[:120])
+        key = (operator_id, interface, _storable(field_[:64]), _storable(variant[:120]))
         seen = self.counts.get(key)
         if seen is None:
-            self.counts[key] = [n, example[:500], now, now]
+            self.counts[key] = [n, _storable(example[:500]), now, now]
         else:
             seen[0] += n
             seen[2], seen[3] = min(seen[2], now), max(seen[3], now)
@@ -91,6 +91,15 @@ class FindingTally:
              "example": example, "first_seen": first, "last_seen": last}
             for key, (n, example, first, last) in sorted(self.counts.items())
         ]  # fmt: skip
+
+
+def _storable(text: str) -> str:
+    """``text`` as any store takes it: NUL and lone surrogates replaced. A finding quotes what a sender sent,
+    and one that could not be written would fail the commit of its whole batch (the parsers refuse such
+    text already; this keeps one missed path from costing other operators their writes)."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
 
 
 # Power samples: one per (station, equipment, connector, time). The conflict target repeats the unique index
