@@ -198,6 +198,12 @@ def another_operators_station(lv, t, o):
     return "notification_stationInfo", seal(OP, payload, lv.keys), None, t
 
 
+@case(Ret.BAD_BUSINESS)
+def overlong_station_name(lv, t, o):  # T/CEC allows 50 characters
+    payload = {"StationInfo": {**_station_wire("L"), "StationName": "长" * 51}}
+    return "notification_stationInfo", seal(OP, payload, lv.keys), None, t
+
+
 @case(Ret.BAD_ENVELOPE, signed=False)
 def unknown_interface(lv, t, o):
     return "notification_nothing", seal(OP, {}, lv.keys), None, t
@@ -230,6 +236,17 @@ def test_bad_input_gets_its_ret_and_writes_nothing(live, two_operators, name):
     envelope = json.loads(response.content)
     assert bool(envelope["Sig"]) is signed
     assert row_counts(live.container) == before
+
+
+def test_a_refused_value_is_named_by_its_wire_path_and_quoted_short(live):
+    """An operator's engineer must find the field from the answer alone: EquipmentInfos[0].EquipmentName, not
+    the platform's internal name; and a 2,000-character value does not come back whole."""
+    wire = _station_wire("L")
+    wire["EquipmentInfos"][0]["EquipmentName"] = "桩" * 2000
+    body = seal(OP, {"StationInfo": wire}, live.keys)
+    ret, msg, _ = answer(post(live.base, "notification_stationInfo", body, token(live.base, OP, live.keys)), live.keys)
+    assert ret == Ret.BAD_BUSINESS
+    assert "EquipmentInfos[0].EquipmentName" in msg and len(msg) < 300, msg
 
 
 def test_replayed_envelope_is_refused_and_not_written_twice(live):

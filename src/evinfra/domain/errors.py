@@ -23,17 +23,26 @@ class DomainValidationError(ValueError):
 
     @property
     def message(self) -> str:
-        return f"字段 {self.field} 的值 {self.value!r} 无效：允许 {self.allowed}"
+        return f"字段 {self.field} 的值 {_shown(self.value)} 无效：允许 {self.allowed}"
 
     @property
     def message_en(self) -> str:
-        return f"invalid value {self.value!r} for field {self.field}: allowed {self.allowed_en}"
+        return f"invalid value {_shown(self.value)} for field {self.field}: allowed {self.allowed_en}"
 
     def as_dict(self) -> dict[str, str]:
         return {
             "field": self.field,
-            "value": repr(self.value),
+            "value": _shown(self.value),
             "allowed": self.allowed,
             "message": self.message,
             "message_en": self.message_en,
         }
+
+
+_SHOWN_CHARS = 60
+
+
+def _shown(value: object) -> str:
+    """The refused value as messages quote it: a sender's 10,000-character name should not come back whole."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"

@@ -298,23 +298,26 @@ def test_equipment_without_connectors_is_accepted_and_recorded() -> None:
 @pytest.mark.parametrize(
     ("path", "value", "field"),
     [
-        ((), {"StationType": 3}, "station_type"),
-        ((), {"StationStatus": 7}, "status"),
-        ((), {"Construction": 16}, "construction"),
-        ((), {"SupportOrder": 2}, "support_order"),
-        ((), {"ParkNums": -1}, "park_nums"),
-        ((), {"AreaCode": "990105"}, "area_code"),
-        ((), {"StationLng": 0.0, "StationLat": 0.0}, "lng"),
-        ((), {"StationName": ""}, "name"),
-        ((0,), {"EquipmentType": 9}, "equipment_type"),
-        ((0,), {"Power": -7.0}, "power_kw"),
-        ((0, 0), {"ConnectorType": 7}, "connector_type"),
-        ((0, 0), {"NationalStandard": 5}, "national_standard"),
-        ((0, 0), {"Power": -1}, "power_kw"),
-        ((0, 0), {"VoltageLowerLimits": 800}, "voltage_lower_v"),
+        ((), {"StationType": 3}, "StationType"),
+        ((), {"StationStatus": 7}, "StationStatus"),
+        ((), {"Construction": 16}, "Construction"),
+        ((), {"SupportOrder": 2}, "SupportOrder"),
+        ((), {"ParkNums": -1}, "ParkNums"),
+        ((), {"AreaCode": "990105"}, "AreaCode"),
+        ((), {"StationLng": 0.0, "StationLat": 0.0}, "StationLng"),
+        ((), {"StationName": ""}, "StationName"),
+        ((), {"StationName": "长" * 51}, "StationName"),
+        ((), {"StationTel": "1" * 33}, "StationTel"),
+        ((0,), {"EquipmentType": 9}, "EquipmentInfos[0].EquipmentType"),
+        ((0,), {"Power": -7.0}, "EquipmentInfos[0].Power"),
+        ((0,), {"EquipmentName": "桩" * 31}, "EquipmentInfos[0].EquipmentName"),
+        ((0, 0), {"ConnectorType": 7}, "EquipmentInfos[0].ConnectorInfos[0].ConnectorType"),
+        ((0, 0), {"NationalStandard": 5}, "EquipmentInfos[0].ConnectorInfos[0].NationalStandard"),
+        ((0, 0), {"Power": -1}, "EquipmentInfos[0].ConnectorInfos[0].Power"),
+        ((0, 0), {"VoltageLowerLimits": 800}, "EquipmentInfos[0].ConnectorInfos[0].VoltageLowerLimits"),
     ],
 )
-def test_bad_domain_values_raise_domain_validation_error(
+def test_a_value_the_domain_refuses_is_reported_by_its_wire_path(
     path: tuple[int, ...], value: dict[str, Any], field: str
 ) -> None:
     wire = station_wire()
@@ -324,8 +327,11 @@ def test_bad_domain_values_raise_domain_validation_error(
     if len(path) > 1:
         target = target["ConnectorInfos"][path[1]]
     target.update(value)
-    with pytest.raises(DomainValidationError) as caught:
+    with pytest.raises(WireFormatError) as caught:
         t.station_info(wire, OP)
+    assert caught.value.field == field
+    assert "允许" in caught.value.reason and "allowed" in caught.value.reason_en
+    assert len(caught.value.message) < 200  # the refused value is quoted, cut short
     assert caught.value.field == field
 
 
@@ -1077,6 +1083,6 @@ def test_partner_codes_are_stored_as_standard_codes(partner, codes, expected, fi
 
 
 def test_a_partner_code_under_the_standard_profile_is_refused() -> None:
-    with pytest.raises(DomainValidationError) as caught:
+    with pytest.raises(WireFormatError) as caught:
         t.station_info(with_types(0, 4), OP)  # 0 means 直流 only to Shenzhen
-    assert caught.value.field == "equipment_type"
+    assert caught.value.field == "EquipmentInfos[0].EquipmentType"

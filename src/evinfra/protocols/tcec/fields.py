@@ -207,7 +207,7 @@ class Reader:
             if _INT_TEXT.fullmatch(value.strip()):
                 self.findings.add(self.group + name, "json_string", {key: value})
                 return int(value.strip())
-        raise self.error(name, f"应为整数，实际为{_echo(value)}", f"expected an integer, got {_echo(value)}")
+        raise self.error(name, f"应为整数，实际为{echo(value)}", f"expected an integer, got {echo(value)}")
 
     def number(self, name: str, *variants: str) -> float:
         key, value = self._required(name, variants)
@@ -246,13 +246,13 @@ class Reader:
                 self.findings.add(self.group + name, "empty_string", {key: value})
                 return None
             if not _NUMBER_TEXT.fullmatch(value.strip()):
-                raise self.error(name, f"应为数值，实际为{_echo(value)}", f"expected a number, got {_echo(value)}")
+                raise self.error(name, f"应为数值，实际为{echo(value)}", f"expected a number, got {echo(value)}")
             self.findings.add(self.group + name, "json_string", {key: value})
             result = Decimal(value.strip())
         else:
-            raise self.error(name, f"应为数值，实际为{_echo(value)}", f"expected a number, got {_echo(value)}")
+            raise self.error(name, f"应为数值，实际为{echo(value)}", f"expected a number, got {echo(value)}")
         if not result.is_finite() or abs(result) >= _MAX_MAGNITUDE:  # 1e400 parses as an infinite float
-            raise self.error(name, f"数值超出范围：{_echo(value)}", f"number out of range: {_echo(value)}")
+            raise self.error(name, f"数值超出范围：{echo(value)}", f"number out of range: {echo(value)}")
         if money and _scale(result) > 2:
             self.findings.add(self.group + name, "scale>2", {key: value})
         return result
@@ -279,8 +279,8 @@ class Reader:
                 pass
         raise self.error(
             name,
-            f"应为 yyyy-MM-dd HH:mm:ss 格式的日期时间，实际为{_echo(value)}",
-            f"expected a 'yyyy-MM-dd HH:mm:ss' datetime, got {_echo(value)}",
+            f"应为 yyyy-MM-dd HH:mm:ss 格式的日期时间，实际为{echo(value)}",
+            f"expected a 'yyyy-MM-dd HH:mm:ss' datetime, got {echo(value)}",
         )
 
     def opt_date(self, name: str, *variants: str) -> date | None:
@@ -296,8 +296,8 @@ class Reader:
                 pass
         raise self.error(
             name,
-            f"应为 yyyy-MM-dd 格式的日期，实际为{_echo(value)}",
-            f"expected a 'yyyy-MM-dd' date, got {_echo(value)}",
+            f"应为 yyyy-MM-dd 格式的日期，实际为{echo(value)}",
+            f"expected a 'yyyy-MM-dd' date, got {echo(value)}",
         )
 
     def _blank(self, name: str, key: str, value: object) -> bool:
@@ -348,7 +348,7 @@ def _example(value: object) -> str:
     return text if len(text) <= _MAX_EXAMPLE_CHARS else text[: _MAX_EXAMPLE_CHARS - 1] + "…"
 
 
-def _echo(value: object) -> str:
+def echo(value: object) -> str:
     """Sender-controlled text goes back in Msg and into logs: keep it short."""
     return _example(value)
 

@@ -15,7 +15,8 @@ GCJ-02 coordinates. Wire names stay inside this package; callers see domain name
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -32,7 +33,15 @@ from evinfra.domain.site import Construction
 from evinfra.domain.station import Payment, Station, StationStatus, StationType
 from evinfra.domain.status import ConnectorState, TcecConnectorStatus, from_tcec, to_tcec
 from evinfra.domain.validation import enum_value, non_negative, pattern
-from evinfra.protocols.tcec.fields import Finding, Findings, Reader, Translated, WireFormatError, format_datetime
+from evinfra.protocols.tcec.fields import (
+    Finding,
+    Findings,
+    Reader,
+    Translated,
+    WireFormatError,
+    echo,
+    format_datetime,
+)
 from evinfra.protocols.tcec.profiles import PROFILES, STANDARD, Profile, standard_code
 from evinfra.regions.coords import gcj02_to_wgs84, wgs84_to_gcj02
 
@@ -181,31 +190,32 @@ def station_info(
     _own_operator(r, operator_id, required=True)
     station_id = r.text("StationID")
     area_code, town_code = _area_codes(r)
-    station = Station(
-        operator_id=operator_id,
-        station_id=station_id,
-        name=r.text("StationName"),
-        station_type=enum_value(StationType, "station_type", r.integer("StationType")),
-        status=enum_value(StationStatus, "status", r.integer("StationStatus")),
-        construction=enum_value(Construction, "construction", r.integer("Construction")),
-        area_code=area_code,
-        town_code=town_code,
-        location=GeoPoint(*gcj02_to_wgs84(r.number("StationLng"), r.number("StationLat"))),
-        address=r.opt_text("Address") or "",
-        equipment_owner_id=r.opt_text("EquipmentOwnerID") or None,
-        country_code=r.opt_text("CountryCode") or "CN",
-        park_nums=_default(r.opt_integer("ParkNums"), 0),
-        station_tel=r.opt_text("StationTel") or "",
-        service_tel=r.opt_text("ServiceTel") or "",
-        site_guide=r.opt_text("SiteGuide") or "",
-        business_hours=r.opt_text("BusineHours", "BusinessHours") or "",
-        electricity_fee=r.opt_text("ElectricityFee") or "",
-        service_fee=r.opt_text("ServiceFee") or "",
-        park_fee=r.opt_text("ParkFee") or "",
-        payment=_payment(r),
-        support_order=_flag("support_order", _default(r.opt_integer("SupportOrder"), 0)),
-        remark=r.opt_text("Remark") or "",
-    )
+    with _named(r, _STATION_WIRE):
+        station = Station(
+            operator_id=operator_id,
+            station_id=station_id,
+            name=r.text("StationName"),
+            station_type=enum_value(StationType, "station_type", r.integer("StationType")),
+            status=enum_value(StationStatus, "status", r.integer("StationStatus")),
+            construction=enum_value(Construction, "construction", r.integer("Construction")),
+            area_code=area_code,
+            town_code=town_code,
+            location=GeoPoint(*gcj02_to_wgs84(r.number("StationLng"), r.number("StationLat"))),
+            address=r.opt_text("Address") or "",
+            equipment_owner_id=r.opt_text("EquipmentOwnerID") or None,
+            country_code=r.opt_text("CountryCode") or "CN",
+            park_nums=_default(r.opt_integer("ParkNums"), 0),
+            station_tel=r.opt_text("StationTel") or "",
+            service_tel=r.opt_text("ServiceTel") or "",
+            site_guide=r.opt_text("SiteGuide") or "",
+            business_hours=r.opt_text("BusineHours", "BusinessHours") or "",
+            electricity_fee=r.opt_text("ElectricityFee") or "",
+            service_fee=r.opt_text("ServiceFee") or "",
+            park_fee=r.opt_text("ParkFee") or "",
+            payment=_payment(r),
+            support_order=_flag("support_order", _default(r.opt_integer("SupportOrder"), 0)),
+            remark=r.opt_text("Remark") or "",
+        )
     equipment_readers = r.objects("EquipmentInfos")
     if not equipment_readers:
         r.note("EquipmentInfos", "empty", {"StationID": station_id})
@@ -229,6 +239,47 @@ def station_info(
             connectors.append(connector)
         trees.append(EquipmentTree(equipment, tuple(connectors)))
     return findings.wrap(StationTree(station, tuple(trees)))
+
+
+# Where a domain field's T/CEC name is not its own name in CamelCase (station_tel: StationTel).
+_STATION_WIRE = {
+    "name": "StationName",
+    "status": "StationStatus",
+    "location": "StationLng",
+    "town_code": "AreaCodeCountryside",
+    "business_hours": "BusineHours",
+    "lng": "StationLng",
+    "lat": "StationLat",
+}
+_EQUIPMENT_WIRE = {
+    "name": "EquipmentName",
+    "model": "EquipmentModel",
+    "power_kw": "Power",
+    "location": "EquipmentLng",
+    "lng": "EquipmentLng",
+    "lat": "EquipmentLat",
+}
+_CONNECTOR_WIRE = {
+    "name": "ConnectorName",
+    "power_kw": "Power",
+    "voltage_upper_v": "VoltageUpperLimits",
+    "voltage_lower_v": "VoltageLowerLimits",
+    "current_a": "Current",
+}
+
+
+@contextmanager
+def _named(r: Reader, wire_names: Mapping[str, str]) -> Iterator[None]:
+    """A value the domain object refuses, reported by the name and path the operator sent it under
+    (``StationInfo.EquipmentInfos[0].EquipmentName``), not by the domain's field name."""
+    try:
+        yield
+    except DomainValidationError as exc:
+        name = wire_names.get(exc.field) or "".join(w.capitalize() for w in exc.field.split("_")).replace("Id", "ID")
+        shown = echo(exc.value)
+        raise r.error(
+            name, f"值 {shown} 无效：允许 {exc.allowed}", f"invalid value {shown}: allowed {exc.allowed_en}"
+        ) from None
 
 
 def _area_codes(r: Reader) -> tuple[str, str | None]:
@@ -267,19 +318,20 @@ def _payment(r: Reader) -> frozenset[Payment]:
 
 def _equipment(r: Reader, operator_id: str, station_id: str, partner: Profile) -> Equipment:
     code = standard_code(partner, "EquipmentType", r.integer("EquipmentType"), r.note)
-    return Equipment(
-        operator_id=operator_id,
-        station_id=station_id,
-        equipment_id=r.text("EquipmentID"),
-        equipment_type=enum_value(EquipmentType, "equipment_type", code),
-        power_kw=r.number("Power"),
-        name=r.opt_text("EquipmentName") or "",
-        manufacturer_id=r.opt_text("ManufacturerID") or None,
-        manufacturer_name=r.opt_text("ManufacturerName") or "",
-        model=r.opt_text("EquipmentModel") or "",
-        production_date=r.opt_date("ProductionDate"),
-        location=_opt_location(r, "EquipmentLng", "EquipmentLat"),
-    )
+    with _named(r, _EQUIPMENT_WIRE):
+        return Equipment(
+            operator_id=operator_id,
+            station_id=station_id,
+            equipment_id=r.text("EquipmentID"),
+            equipment_type=enum_value(EquipmentType, "equipment_type", code),
+            power_kw=r.number("Power"),
+            name=r.opt_text("EquipmentName") or "",
+            manufacturer_id=r.opt_text("ManufacturerID") or None,
+            manufacturer_name=r.opt_text("ManufacturerName") or "",
+            model=r.opt_text("EquipmentModel") or "",
+            production_date=r.opt_date("ProductionDate"),
+            location=_opt_location(r, "EquipmentLng", "EquipmentLat"),
+        )
 
 
 def _opt_location(r: Reader, lng_name: str, lat_name: str) -> GeoPoint | None:
@@ -301,20 +353,21 @@ def _connector(r: Reader, equipment: Equipment, partner: Profile) -> Connector:
     if standard is None:
         r.note("NationalStandard", "absent", {"NationalStandard": None})
         standard = NationalStandard.GB_2015
-    return Connector(
-        operator_id=equipment.operator_id,
-        station_id=equipment.station_id,
-        equipment_id=equipment.equipment_id,
-        connector_id=r.text("ConnectorID"),
-        connector_type=enum_value(ConnectorType, "connector_type", code),
-        power_kw=r.number("Power"),
-        national_standard=enum_value(NationalStandard, "national_standard", standard),
-        voltage_upper_v=r.opt_integer("VoltageUpperLimits"),
-        voltage_lower_v=r.opt_integer("VoltageLowerLimits"),
-        current_a=r.opt_integer("Current"),
-        name=r.opt_text("ConnectorName") or "",
-        park_no=r.opt_text("ParkNo") or "",
-    )
+    with _named(r, _CONNECTOR_WIRE):
+        return Connector(
+            operator_id=equipment.operator_id,
+            station_id=equipment.station_id,
+            equipment_id=equipment.equipment_id,
+            connector_id=r.text("ConnectorID"),
+            connector_type=enum_value(ConnectorType, "connector_type", code),
+            power_kw=r.number("Power"),
+            national_standard=enum_value(NationalStandard, "national_standard", standard),
+            voltage_upper_v=r.opt_integer("VoltageUpperLimits"),
+            voltage_lower_v=r.opt_integer("VoltageLowerLimits"),
+            current_a=r.opt_integer("Current"),
+            name=r.opt_text("ConnectorName") or "",
+            park_no=r.opt_text("ParkNo") or "",
+        )
 
 
 def station_info_to_wire(tree: StationTree) -> WireDict:
