@@ -1,6 +1,7 @@
 """Acknowledged means durable: SIGKILL the real server under load, restart it, find every Ret 0 in the store.
 
-The server runs as `evinfra serve` on the embedded SQLite store (default durability) in a subprocess.
+The server runs as `evinfra serve` in a subprocess, on the embedded SQLite store (default durability) and on
+a scratch PostgreSQL database.
 One client task per connector sends status notifications one after another (increasing TimeStamp/Seq,
 each status a different state, so every applied report opens exactly one interval). After a few
 hundred acknowledgements the server is killed with SIGKILL while requests are in flight, restarted, and
@@ -15,7 +16,6 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -26,6 +26,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
+from tests.conftest import PG_ENV, _in_ci
 from tests.servers import free_port
 
 from evinfra.domain.status import from_tcec
@@ -33,6 +35,9 @@ from evinfra.protocols.tcec.crypto import KeySet
 from evinfra.protocols.tcec.envelope import SHANGHAI, SeqCounter, parse_response, seal_request, verify_response
 from evinfra.protocols.tcec.ret import Ret
 from evinfra.scenario.simulator import OperatorClient, SimOperator, status_payload
+from evinfra.store.engine import make_engine
+from evinfra.store.rows import ConnectorRow, ConnectorStatusIntervalRow, SeenEnvelopeRow
+from evinfra.store.scratch import scratch_database
 
 OPERATOR = "MD0000001"
 BASE_PATH = "/evcs/v1"
@@ -76,16 +81,32 @@ class Load:
     refused: list[str] = field(default_factory=list)
 
 
-def _env(data_dir: Path) -> dict[str, str]:
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The store's URL: the data directory's embedded SQLite file, or a scratch PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'evinfra.sqlite3'}"
+        return
+    admin_url = os.environ.get(PG_ENV)
+    if not admin_url:
+        if _in_ci():
+            pytest.fail(f"CI=true but {PG_ENV} is not set")
+        pytest.skip(f"{PG_ENV} not set")
+    with scratch_database(admin_url, "evinfra_durability") as url:
+        yield url
+
+
+def _env(data_dir: Path, store: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVINFRA_")}
     env["EVINFRA_DATA_DIR"] = str(data_dir)
+    env["EVINFRA_DATABASE_URL"] = store
     return env
 
 
-def _cli(data_dir: Path, deadline: Deadline, *args: str) -> str:
+def _cli(data_dir: Path, store: str, deadline: Deadline, *args: str) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "evinfra.cli", *args],
-        env=_env(data_dir),
+        env=_env(data_dir, store),
         cwd=data_dir,
         capture_output=True,
         text=True,
@@ -97,7 +118,7 @@ def _cli(data_dir: Path, deadline: Deadline, *args: str) -> str:
 
 
 @pytest.fixture
-def spawn(tmp_path: Path) -> Iterator[Callable[[Deadline], tuple[subprocess.Popen[bytes], str]]]:
+def spawn(tmp_path: Path, store: str) -> Iterator[Callable[[Deadline], tuple[subprocess.Popen[bytes], str]]]:
     """Start `evinfra serve` on a free loopback port; every server started here is killed at teardown."""
     started: list[subprocess.Popen[bytes]] = []
 
@@ -106,7 +127,7 @@ def spawn(tmp_path: Path) -> Iterator[Callable[[Deadline], tuple[subprocess.Pope
         with (tmp_path / f"server-{len(started)}.log").open("wb") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "evinfra.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=_env(tmp_path),
+                env=_env(tmp_path, store),
                 cwd=tmp_path,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -174,10 +195,12 @@ async def _drive(
         await asyncio.wait_for(asyncio.gather(*tasks), deadline.left())
 
 
-def test_acknowledged_notifications_survive_sigkill(tmp_path: Path, spawn) -> None:
+def test_acknowledged_notifications_survive_sigkill(tmp_path: Path, store: str, spawn) -> None:
     deadline = Deadline(BUDGET_S)
-    _cli(tmp_path, deadline, "db", "upgrade")
-    added = _cli(tmp_path, deadline, "operator", "add", "--operator-id", OPERATOR, "--name", "耐久测试", "--json")
+    _cli(tmp_path, store, deadline, "db", "upgrade")
+    added = _cli(
+        tmp_path, store, deadline, "operator", "add", "--operator-id", OPERATOR, "--name", "耐久测试", "--json"
+    )
     wire_keys = json.loads(added)
     keys = KeySet(
         wire_keys["OperatorSecret"], wire_keys["DataSecret"], wire_keys["DataSecretIV"], wire_keys["SigSecret"]
@@ -199,47 +222,52 @@ def test_acknowledged_notifications_survive_sigkill(tmp_path: Path, spawn) -> No
     assert proc.wait(deadline.left()) == -signal.SIGKILL
     assert load.in_flight, "SIGKILL should have caught requests in flight"
 
-    _, root = spawn(deadline)  # the same data directory: the store is recovered from its WAL
-    db = sqlite3.connect(f"file:{tmp_path / 'evinfra.sqlite3'}?mode=ro", uri=True, timeout=30)
+    _, root = spawn(deadline)  # the same store: SQLite recovers from its WAL, PostgreSQL from its own
+    engine = make_engine(store)
+    seen_t, conn_t, hist_t = SeenEnvelopeRow.__table__, ConnectorRow.__table__, ConnectorStatusIntervalRow.__table__
     try:
-        seen = {sig for (sig,) in db.execute("SELECT sig FROM seen_envelopes WHERE operator_id = ?", (OPERATOR,))}
-        for connector_id in connectors:
-            acked = load.acked[connector_id]
-            pending = load.in_flight.get(connector_id)
-            missing = [s for s in acked if s.sig.upper() not in seen]
-            assert not missing, f"{connector_id}: {len(missing)} acknowledged envelopes lost, e.g. {missing[0]}"
+        with engine.connect() as db:
+            seen = set(db.scalars(select(seen_t.c.sig).where(seen_t.c.operator_id == OPERATOR)))
+            for connector_id in connectors:
+                acked = load.acked[connector_id]
+                pending = load.in_flight.get(connector_id)
+                missing = [s for s in acked if s.sig.upper() not in seen]
+                assert not missing, f"{connector_id}: {len(missing)} acknowledged envelopes lost, e.g. {missing[0]}"
 
-            pk, *state = db.execute(
-                "SELECT pk, state_operational, state_occupancy, state_reported_at, state_report_seq FROM connectors "
-                "WHERE operator_id = ? AND connector_id = ?",
-                (OPERATOR, connector_id),
-            ).fetchone()
-            intervals = db.execute(
-                "SELECT raw_status, started_at FROM connector_status_intervals WHERE connector_pk = ? ORDER BY pk",
-                (pk,),
-            ).fetchall()
-            expected = [(s.status, s.reported_at) for s in acked]
-            stored = [(raw, datetime.fromisoformat(at).replace(tzinfo=UTC)) for raw, at in intervals]
-            assert stored[: len(expected)] == expected, f"{connector_id}: history differs from the acknowledgements"
+                row = db.execute(
+                    select(conn_t.c.pk, conn_t.c.state_operational, conn_t.c.state_occupancy,
+                           conn_t.c.state_reported_at, conn_t.c.state_report_seq)
+                    .where(conn_t.c.operator_id == OPERATOR, conn_t.c.connector_id == connector_id)
+                ).one()  # fmt: skip
+                pk, *state = row
+                stored = [
+                    (raw, at)
+                    for raw, at in db.execute(
+                        select(hist_t.c.raw_status, hist_t.c.started_at)
+                        .where(hist_t.c.connector_pk == pk)
+                        .order_by(hist_t.c.pk)
+                    )
+                ]
+                expected = [(s.status, s.reported_at) for s in acked]
+                assert stored[: len(expected)] == expected, f"{connector_id}: history differs from the acknowledgements"
 
-            committed_pending = pending is not None and pending.sig.upper() in seen
-            extra = stored[len(expected) :]
-            assert extra == ([(pending.status, pending.reported_at)] if committed_pending else []), connector_id
+                committed_pending = pending is not None and pending.sig.upper() in seen
+                extra = stored[len(expected) :]
+                assert extra == ([(pending.status, pending.reported_at)] if committed_pending else []), connector_id
 
-            last = pending if committed_pending else (acked[-1] if acked else None)
-            if last is None:
-                assert state[2] is None, f"{connector_id}: a state nobody acknowledged"
-                continue
-            want = from_tcec(last.status)
-            reported_at = datetime.fromisoformat(state[2]).replace(tzinfo=UTC)
-            assert (state[0], state[1], reported_at, state[3]) == (
-                want.operational.value,
-                want.occupancy.value,
-                last.reported_at,
-                last.seq,
-            ), f"{connector_id}: current state is not the last acknowledged report"
+                last = pending if committed_pending else (acked[-1] if acked else None)
+                if last is None:
+                    assert state[2] is None, f"{connector_id}: a state nobody acknowledged"
+                    continue
+                want = from_tcec(last.status)
+                assert tuple(state) == (
+                    want.operational.value,
+                    want.occupancy.value,
+                    last.reported_at,
+                    last.seq,
+                ), f"{connector_id}: current state is not the last acknowledged report"
     finally:
-        db.close()
+        engine.dispose()
     assert sum(len(v) for v in load.acked.values()) == load.acks >= KILL_AFTER_ACKS
 
     # The restarted hub still knows the token and the envelopes it acknowledged: a replay is refused.
