@@ -37,7 +37,7 @@ def push_station(live: Live) -> tuple[int, str]:
 
 def test_shenzhen_codes_are_refused_under_the_standard_profile_and_read_under_shenzhens(live: Live) -> None:
     ret, msg = push_station(live)
-    assert ret == Ret.BAD_BUSINESS and "equipment_type" in msg  # 0 is not a standard EquipmentType
+    assert ret == Ret.BAD_BUSINESS and "EquipmentInfos[0].EquipmentType" in msg  # 0 is not a standard EquipmentType
 
     set_profile(OP, "shenzhen", live.container.uow, NOW)
     live.container.registry.forget(OP)  # other workers see it within the registry's cache TTL
