@@ -441,6 +441,25 @@ def test_supervision_api_requires_a_supervisor_key_and_aware_times(live: Live) -
     assert aware.status_code == 200 and aware.json() == []
 
 
+def test_malformed_ids_in_the_supervision_api_are_refused_naming_the_parameter(live: Live) -> None:
+    """Not passed on to the store: PostgreSQL refuses NUL in text, which would end as a 503 'unavailable'."""
+    api = f"{live.root}/api/v1"
+    admin = _api_key(live.container, "admin")
+    for path, params, name in (
+        (f"/stations/{OP}/A%00B", {}, "station_id"),
+        ("/stations/MA0%001234/A", {}, "operator_id"),
+        (f"/connectors/{OP}/AE01C1%00", {}, "connector_id"),
+        (f"/connectors/{OP}/{'C' * 31}/history", {}, "connector_id"),
+        ("/orders", {"operator_id": "MA012345\x00"}, "operator_id"),
+        ("/quality", {"operator_id": "not an id"}, "operator_id"),
+        ("/stations", {"operator_id": "\x00"}, "operator_id"),
+    ):
+        response = httpx.get(api + path, params=params, headers=admin, timeout=30)
+        assert response.status_code == 422, (path, params, response.text)
+        assert any(e["field"].endswith(name) for e in response.json()["errors"]), response.text
+    assert httpx.get(api + f"/stations/{OP}/NOPE", headers=admin, timeout=30).status_code == 404
+
+
 # --- late and repeated status reports ---------------------------------------------------------------------------
 
 

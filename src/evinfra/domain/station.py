@@ -13,7 +13,7 @@ from evinfra.domain.region import check_area_code, check_town_code
 from evinfra.domain.site import Construction, ScenicLevel, SiteCategory
 from evinfra.domain.validation import enum_value, non_negative, pattern, text
 
-_STATION_ID = re.compile(r"[0-9A-Za-z_\-]{1,20}")
+STATION_ID = re.compile(r"[0-9A-Za-z_\-]{1,20}")
 
 
 class StationType(IntEnum):
@@ -87,7 +87,7 @@ class Station:
         pattern("operator_id", self.operator_id, OPERATOR_ID, "9 位组织机构代码", "9-char organisation code")
         if self.equipment_owner_id is not None:
             pattern("equipment_owner_id", self.equipment_owner_id, OPERATOR_ID, "9 位组织机构代码", "9-char code")
-        pattern("station_id", self.station_id, _STATION_ID, "1–20 位字母数字", "1-20 letters or digits")
+        pattern("station_id", self.station_id, STATION_ID, "1–20 位字母数字", "1-20 letters or digits")
         text("name", self.name, 50, required=True)
         text("address", self.address, 200)
         object.__setattr__(self, "station_type", enum_value(StationType, "station_type", self.station_type))

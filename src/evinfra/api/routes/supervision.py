@@ -5,13 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from evinfra.api.deps import ContainerDep, UowDep, require_role
+from evinfra.domain.connector import CONNECTOR_ID
+from evinfra.domain.operator import OPERATOR_ID
+from evinfra.domain.station import STATION_ID
 from evinfra.supervision import views
 
 SUPERVISORS = ("admin", "supervisor", "city")
 router = APIRouter(prefix="/api/v1", tags=["supervision"], dependencies=[Depends(require_role(*SUPERVISORS))])
+
+
+# IDs as the domain writes them, checked here: a malformed one gets a 422 naming the parameter instead of reaching
+# the store (PostgreSQL refuses NUL in text, which would end as a 503).
+OperatorPath = Annotated[str, Path(pattern=f"^{OPERATOR_ID.pattern}$", description="9 位组织机构代码")]
+StationPath = Annotated[str, Path(pattern=f"^{STATION_ID.pattern}$", description="运营商的充电站 ID")]
+ConnectorPath = Annotated[str, Path(pattern=f"^{CONNECTOR_ID.pattern}$", description="运营商的充电接口 ID")]
+OperatorFilter = Annotated[str | None, Query(pattern=f"^{OPERATOR_ID.pattern}$", description="9 位组织机构代码")]
 
 
 def _aware(name: str, value: datetime | None) -> datetime | None:
@@ -24,7 +35,7 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
 def list_stations(
     uow: UowDep,
     container: ContainerDep,
-    operator_id: str | None = None,
+    operator_id: OperatorFilter = None,
     region_code: Annotated[str | None, Query(pattern=r"^\d{6}$", description="6 位行政区划代码")] = None,
     as_of: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -35,7 +46,7 @@ def list_stations(
 
 
 @router.get("/stations/{operator_id}/{station_id}", summary="站点详情 / a station with piles and connectors")
-def get_station(operator_id: str, station_id: str, uow: UowDep) -> dict[str, Any]:
+def get_station(operator_id: OperatorPath, station_id: StationPath, uow: UowDep) -> dict[str, Any]:
     found = views.station_detail(uow, operator_id, station_id)
     if found is None:
         raise HTTPException(404, f"站点 {operator_id}/{station_id} 不存在 / no such station")
@@ -43,7 +54,7 @@ def get_station(operator_id: str, station_id: str, uow: UowDep) -> dict[str, Any
 
 
 @router.get("/connectors/{operator_id}/{connector_id}", summary="接口当前状态 / a connector's current state")
-def get_connector(operator_id: str, connector_id: str, uow: UowDep) -> dict[str, Any]:
+def get_connector(operator_id: OperatorPath, connector_id: ConnectorPath, uow: UowDep) -> dict[str, Any]:
     found = views.connector_state(uow, operator_id, connector_id)
     if found is None:
         raise HTTPException(404, f"充电接口 {operator_id}/{connector_id} 不存在 / no such connector")
@@ -52,8 +63,8 @@ def get_connector(operator_id: str, connector_id: str, uow: UowDep) -> dict[str,
 
 @router.get("/connectors/{operator_id}/{connector_id}/history", summary="状态历史 / status history intervals")
 def get_history(
-    operator_id: str,
-    connector_id: str,
+    operator_id: OperatorPath,
+    connector_id: ConnectorPath,
     uow: UowDep,
     start: datetime | None = None,
     end: datetime | None = None,
@@ -67,7 +78,7 @@ def get_history(
 @router.get("/orders", summary="充电订单 / charge orders by operator and time")
 def list_orders(
     uow: UowDep,
-    operator_id: str | None = None,
+    operator_id: OperatorFilter = None,
     start: datetime | None = None,
     end: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
@@ -76,5 +87,5 @@ def list_orders(
 
 
 @router.get("/quality", summary="数据质量问题 / data-quality findings per operator")
-def list_quality(uow: UowDep, operator_id: str | None = None) -> list[dict[str, Any]]:
+def list_quality(uow: UowDep, operator_id: OperatorFilter = None) -> list[dict[str, Any]]:
     return views.quality(uow, operator_id)
