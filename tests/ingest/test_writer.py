@@ -73,6 +73,13 @@ class HalfThenFail(NamedTuple):
         raise ValueError("bad item")
 
 
+class PendingInvalidRow(NamedTuple):
+    """An ORM write the database refuses only when it is flushed (a NOT NULL column left empty)."""
+
+    def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> None:
+        uow.session.add(SeenEnvelopeRow(operator_id=OP, sig="PENDING", received_at=None))
+
+
 class Unknown(NamedTuple):
     def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> None:
         raise UnknownObject("ConnectorID", "C404")
@@ -160,6 +167,15 @@ def test_a_batch_shares_one_commit_and_a_failing_item_loses_only_its_own_writes(
     assert (writer.batches, writer.items) == (1 + gated, 3 + gated)  # the three shared one transaction
     assert writer.retries == 1  # run once without SAVEPOINTs, once with the failing item isolated
     assert seen(uow_factory) == {"A", "C"}  # the failing item's own write was undone
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_orm_write_refused_at_flush_fails_only_its_own_item(kind, uow_factory):
+    """Left pending, it would fail at the COMMIT, and every write of the batch with it."""
+    results, _ = one_batch(kind, uow_factory, [(Record("A"), None), (PendingInvalidRow(), None), (Record("C"), None)])
+    assert sigs(results)[0] == "A" and sigs(results)[2] == "C", results
+    assert isinstance(results[1], Exception) and not isinstance(results[1], WriterStopped), results
+    assert seen(uow_factory) == {"A", "C"}
 
 
 @pytest.mark.parametrize("kind", KINDS)

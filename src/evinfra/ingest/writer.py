@@ -157,6 +157,8 @@ class _GroupCommit:
             if index not in isolated:
                 try:
                     value = item.work(uow, self.context)
+                    # ORM writes left pending would fail at the COMMIT, taking the whole batch with them
+                    uow.session.flush()
                 except Exception:  # its writes may be half done: run the batch again, isolating it
                     if isolated:
                         isolated.update(range(len(items)))
@@ -171,8 +173,8 @@ class _GroupCommit:
                 savepoint.commit()
                 outcomes.append((item, True, value))
             except Exception as exc:  # the item's own failure: roll back only its savepoint
-                if savepoint.is_active:
-                    savepoint.rollback()
+                # also when the failure came from the savepoint's own flush: the session stays unusable until then
+                savepoint.rollback()
                 outcomes.append((item, False, exc))
         return outcomes
 
