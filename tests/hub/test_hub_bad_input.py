@@ -15,6 +15,7 @@ from tests.networks import OP, tree
 
 from evinfra.bootstrap import utc_now
 from evinfra.domain.operator import Operator, OperatorStatus
+from evinfra.domain.status import from_tcec
 from evinfra.ingest.registry import onboard_operator
 from evinfra.ingest.services import save_station, set_operator_status
 from evinfra.protocols.tcec.crypto import KeySet, encrypt_data, sign
@@ -204,6 +205,12 @@ def overlong_station_name(lv, t, o):  # T/CEC allows 50 characters
     return "notification_stationInfo", seal(OP, payload, lv.keys), None, t
 
 
+@case(Ret.BAD_BUSINESS)
+def park_nums_beyond_any_station(lv, t, o):  # would overflow PostgreSQL's integer column
+    payload = {"StationInfo": {**_station_wire("L"), "ParkNums": 10**12}}
+    return "notification_stationInfo", seal(OP, payload, lv.keys), None, t
+
+
 @case(Ret.BAD_ENVELOPE, signed=False)
 def unknown_interface(lv, t, o):
     return "notification_nothing", seal(OP, {}, lv.keys), None, t
@@ -293,3 +300,15 @@ def test_two_clients_of_one_operator_in_the_same_second_are_not_replays(live):
     finally:
         first.close()
         second.close()
+
+
+def test_a_seq_longer_than_any_counter_is_tolerated_and_recorded(live):
+    """Seq is 4 digits; a sender's 11-digit one still gets its report stored (ordered as Seq 0 within its second),
+    not a system error from the store's 32-bit column."""
+    body = _resign({**ok_status(live), "Seq": "12345678901"}, live.keys)
+    ret, msg, _ = answer(post(live.base, STATUS, body, token(live.base, OP, live.keys)), live.keys)
+    assert ret == Ret.OK, msg
+    with live.container.uow() as uow:
+        pk = uow.network.connector_pk(OP, GOOD_CONNECTOR)
+        assert uow.status.current(pk)[0] == from_tcec(1)
+        assert any(f.field == "Seq" and f.variant == "not_4_digits" for f in uow.hub.findings(OP))

@@ -110,7 +110,7 @@ class Station:
             raise DomainValidationError("location", self.location, "WGS-84 GeoPoint")
         if isinstance(self.park_nums, bool) or not isinstance(self.park_nums, int):
             raise DomainValidationError("park_nums", self.park_nums, "整数 ≥ 0", "an integer >= 0")
-        non_negative("park_nums", self.park_nums, "个")
+        non_negative("park_nums", self.park_nums, "个", 100_000)
         for name, value, limit in (
             ("station_tel", self.station_tel, 32),
             ("service_tel", self.service_tel, 32),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -160,10 +161,12 @@ class Receiver:
 
 
 def _seq(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return 0
+    """The Seq as the number that orders reports within one TimeStamp second; 0 when it is none (the parser has
+    recorded the deviation). At most 9 digits: the store keeps it in a 32-bit integer."""
+    return int(text) if _SEQ_NUMBER.fullmatch(text) else 0
+
+
+_SEQ_NUMBER = re.compile(r"[0-9]{1,9}", re.ASCII)
 
 
 def _answer(ret: Ret, msg: str, payload: dict[str, Any] | None, keys: KeySet | None) -> bytes:
