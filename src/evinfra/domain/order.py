@@ -115,3 +115,5 @@ class ChargeStatusSample:
         non_negative("energy_kwh", self.energy_kwh, "kWh", 5000)
         non_negative("soc_pct", self.soc_pct, "%", 100)
         non_negative("voltage_v", self.voltage_v, "V", 1500)
+        if self.current_a is not None and not -2000 <= self.current_a <= 2000:  # signed: a V2G pile discharges
+            raise DomainValidationError("current_a", self.current_a, "−2000 到 2000 [A]", "-2000 to 2000 [A]")

@@ -268,6 +268,40 @@ _CONNECTOR_WIRE = {
 }
 
 
+_SAMPLE_WIRE = {
+    "sampled_at": "EndTime",
+    "seq_stat": "StartChargeSeqStat",
+    "energy_kwh": "TotalPower",
+    "voltage_v": "VoltageA",
+    "soc_pct": "Soc",
+    "start": "StartTime",
+    "service_money": "SeviceMoney",
+}
+_ORDER_WIRE = {
+    "start": "StartTime",
+    "end": "EndTime",
+    "energy_kwh": "TotalPower",
+    "elec_money": "TotalElecMoney",
+    "service_money": "TotalSeviceMoney",
+    "stop_reason_code": "StopReason",
+    "details": "ChargeDetails",
+}
+_DETAIL_WIRE = {
+    "start": "DetailStartTime",
+    "end": "DetailEndTime",
+    "details.end": "DetailEndTime",
+    "energy_kwh": "DetailPower",
+    "details.energy_kwh": "DetailPower",
+    "details.elec_price": "ElecPrice",
+    "details.service_price": "SevicePrice",
+    "details.elec_money": "DetailElecMoney",
+    "details.service_money": "DetailSeviceMoney",
+}
+_ALARM_WIRE = {"level": "AlarmLevel", "code": "AlarmCode", "raised_at": "AlarmTime", "cleared_at": "AlarmTime",
+               "note": "NoteString"}  # fmt: skip
+_EVENT_WIRE = {"code": "EventCode", "occurred_at": "EventTime", "note": "NoteString"}
+
+
 @contextmanager
 def _named(r: Reader, wire_names: Mapping[str, str]) -> Iterator[None]:
     """A value the domain object refuses, reported by the name and path the operator sent it under
@@ -524,31 +558,32 @@ def charge_status(
     findings = Findings(interface)
     r = Reader(obj, findings)
     _own_operator(r, operator_id, required=False)
-    seq = r.text("StartChargeSeq")
-    pattern("start_charge_seq", seq, START_CHARGE_SEQ, "OperatorID(9)+唯一编号", "OperatorID+id")
-    connector_id = r.text("ConnectorID")
-    pattern("connector_id", connector_id, CONNECTOR_ID, "1–30 位字母数字", "1-30 letters or digits")
-    sample = ChargeStatusSample(
-        operator_id=operator_id,
-        start_charge_seq=seq,
-        connector_id=connector_id,
-        sampled_at=r.moment("EndTime"),
-        seq_stat=enum_value(ChargeSeqStat, "seq_stat", r.integer("StartChargeSeqStat")),
-        energy_kwh=r.number("TotalPower"),
-        current_a=r.opt_number("CurrentA"),
-        voltage_v=r.opt_number("VoltageA"),
-        soc_pct=r.opt_number("Soc"),
-        total_money=_money("total_money", r.opt_decimal("TotalMoney")),
-    )
-    msg = ChargeStatusMsg(
-        sample=sample,
-        connector_status=enum_value(TcecConnectorStatus, "connector_status", r.integer("ConnectorStatus")),
-        start=r.opt_moment("StartTime"),
-        elec_money=_money("elec_money", r.opt_decimal("ElecMoney", "ElectMoney")),
-        service_money=_money("service_money", r.opt_decimal("SeviceMoney", "ServiceMoney")),
-        sum_period=_sum_period(r),
-        details=_details(r),
-    )
+    with _named(r, _SAMPLE_WIRE):
+        seq = r.text("StartChargeSeq")
+        pattern("start_charge_seq", seq, START_CHARGE_SEQ, "OperatorID(9)+唯一编号", "OperatorID+id")
+        connector_id = r.text("ConnectorID")
+        pattern("connector_id", connector_id, CONNECTOR_ID, "1–30 位字母数字", "1-30 letters or digits")
+        sample = ChargeStatusSample(
+            operator_id=operator_id,
+            start_charge_seq=seq,
+            connector_id=connector_id,
+            sampled_at=r.moment("EndTime"),
+            seq_stat=enum_value(ChargeSeqStat, "seq_stat", r.integer("StartChargeSeqStat")),
+            energy_kwh=r.number("TotalPower"),
+            current_a=r.opt_number("CurrentA"),
+            voltage_v=r.opt_number("VoltageA"),
+            soc_pct=r.opt_number("Soc"),
+            total_money=_money("total_money", r.opt_decimal("TotalMoney")),
+        )
+        msg = ChargeStatusMsg(
+            sample=sample,
+            connector_status=enum_value(TcecConnectorStatus, "connector_status", r.integer("ConnectorStatus")),
+            start=r.opt_moment("StartTime"),
+            elec_money=_money("elec_money", r.opt_decimal("ElecMoney", "ElectMoney")),
+            service_money=_money("service_money", r.opt_decimal("SeviceMoney", "ServiceMoney")),
+            sum_period=_sum_period(r),
+            details=_details(r),
+        )
     return findings.wrap(msg)
 
 
@@ -559,26 +594,27 @@ def charge_order(
     findings = Findings(interface)
     r = _unwrap(obj, "ChargeOrderInfo", findings)
     _own_operator(r, operator_id, required=False)
-    stop_code = r.opt_integer("StopReason")
-    if stop_code is None:
-        r.note("StopReason", "absent", {"StopReason": None})
-        stop_code = 0
-    connector_id = r.text("ConnectorID")
-    pattern("connector_id", connector_id, CONNECTOR_ID, "1–30 位字母数字", "1-30 letters or digits")
-    _sum_period(r)  # read for its spelling and type; the domain counts the details instead
-    order = ChargeOrder(
-        operator_id=operator_id,
-        start_charge_seq=r.text("StartChargeSeq", "OrderNo"),
-        connector_id=connector_id,
-        start=r.moment("StartTime"),
-        end=r.moment("EndTime"),
-        energy_kwh=r.number("TotalPower", "TotalElect"),
-        elec_money=r.decimal("TotalElecMoney"),
-        service_money=r.decimal("TotalSeviceMoney", "TotalServiceMoney"),
-        total_money=r.decimal("TotalMoney"),
-        stop_reason_code=stop_code,
-        details=_details(r),
-    )
+    with _named(r, _ORDER_WIRE):
+        stop_code = r.opt_integer("StopReason")
+        if stop_code is None:
+            r.note("StopReason", "absent", {"StopReason": None})
+            stop_code = 0
+        connector_id = r.text("ConnectorID")
+        pattern("connector_id", connector_id, CONNECTOR_ID, "1–30 位字母数字", "1-30 letters or digits")
+        _sum_period(r)  # read for its spelling and type; the domain counts the details instead
+        order = ChargeOrder(
+            operator_id=operator_id,
+            start_charge_seq=r.text("StartChargeSeq", "OrderNo"),
+            connector_id=connector_id,
+            start=r.moment("StartTime"),
+            end=r.moment("EndTime"),
+            energy_kwh=r.number("TotalPower", "TotalElect"),
+            elec_money=r.decimal("TotalElecMoney"),
+            service_money=r.decimal("TotalSeviceMoney", "TotalServiceMoney"),
+            total_money=r.decimal("TotalMoney"),
+            stop_reason_code=stop_code,
+            details=_details(r),
+        )
     return findings.wrap(order)
 
 
@@ -592,20 +628,23 @@ def _sum_period(r: Reader) -> int | None:
 def _details(r: Reader) -> tuple[ChargeDetail, ...]:
     details: list[ChargeDetail] = []
     for dr in r.objects("ChargeDetails"):
-        detail = ChargeDetail(
-            start=dr.moment("DetailStartTime"),
-            end=dr.moment("DetailEndTime"),
-            elec_price=dr.decimal("ElecPrice", money=False),
-            service_price=dr.decimal("SevicePrice", "ServicePrice", money=False),
-            energy_kwh=dr.number("DetailPower"),
-            elec_money=dr.decimal("DetailElecMoney"),
-            service_money=dr.decimal("DetailSeviceMoney", "DetailServiceMoney"),
-        )
-        if detail.end < detail.start:
-            raise DomainValidationError("details.end", detail.end.isoformat(), f"≥ start {detail.start.isoformat()}")
-        non_negative("details.energy_kwh", detail.energy_kwh, "kWh", 5000)
-        for name in ("elec_price", "service_price", "elec_money", "service_money"):
-            _money(f"details.{name}", getattr(detail, name))
+        with _named(dr, _DETAIL_WIRE):
+            detail = ChargeDetail(
+                start=dr.moment("DetailStartTime"),
+                end=dr.moment("DetailEndTime"),
+                elec_price=dr.decimal("ElecPrice", money=False),
+                service_price=dr.decimal("SevicePrice", "ServicePrice", money=False),
+                energy_kwh=dr.number("DetailPower"),
+                elec_money=dr.decimal("DetailElecMoney"),
+                service_money=dr.decimal("DetailSeviceMoney", "DetailServiceMoney"),
+            )
+            if detail.end < detail.start:
+                raise DomainValidationError(
+                    "details.end", detail.end.isoformat(), f"≥ start {detail.start.isoformat()}"
+                )
+            non_negative("details.energy_kwh", detail.energy_kwh, "kWh", 5000)
+            for name in ("elec_price", "service_price", "elec_money", "service_money"):
+                _money(f"details.{name}", getattr(detail, name))
         details.append(detail)
     return tuple(details)
 
@@ -737,22 +776,23 @@ def alarms(obj: Mapping[str, Any], operator_id: str, *, interface: str = "AlarmI
     result: list[Alarm] = []
     for r in _items(obj, "AlarmInfos", "AlarmInfo", findings):
         _own_operator(r, operator_id, required=False)
-        status = _code_in("alarm_status", r.integer("AlarmStatus"), _ALARM_STATUS)
-        at = r.moment("AlarmTime")
-        result.append(
-            Alarm(
-                operator_id=operator_id,
-                station_id=r.text("StationID"),
-                alarm_type=enum_value(AlarmType, "alarm_type", r.integer("AlarmType")),
-                level=enum_value(AlarmLevel, "level", r.integer("AlarmLevel")),
-                code=r.integer("AlarmCode"),
-                raised_at=at,
-                equipment_id=r.opt_text("EquipmentID") or None,
-                connector_id=r.opt_text("ConnectorID") or None,
-                cleared_at=at if status == 0 else None,
-                note=r.opt_text("NoteString") or "",
+        with _named(r, _ALARM_WIRE):
+            status = _code_in("alarm_status", r.integer("AlarmStatus"), _ALARM_STATUS)
+            at = r.moment("AlarmTime")
+            result.append(
+                Alarm(
+                    operator_id=operator_id,
+                    station_id=r.text("StationID"),
+                    alarm_type=enum_value(AlarmType, "alarm_type", r.integer("AlarmType")),
+                    level=enum_value(AlarmLevel, "level", r.integer("AlarmLevel")),
+                    code=r.integer("AlarmCode"),
+                    raised_at=at,
+                    equipment_id=r.opt_text("EquipmentID") or None,
+                    connector_id=r.opt_text("ConnectorID") or None,
+                    cleared_at=at if status == 0 else None,
+                    note=r.opt_text("NoteString") or "",
+                )
             )
-        )
     return findings.wrap(result)
 
 
@@ -762,17 +802,18 @@ def events(obj: Mapping[str, Any], operator_id: str, *, interface: str = "EventI
     result: list[Event] = []
     for r in _items(obj, "EventInfos", "EventInfo", findings):
         _own_operator(r, operator_id, required=False)
-        result.append(
-            Event(
-                operator_id=operator_id,
-                station_id=r.text("StationID"),
-                event_type=enum_value(EventType, "event_type", r.integer("EventType")),
-                code=r.integer("EventCode"),
-                occurred_at=r.moment("EventTime", "OccurTime"),
-                equipment_id=r.opt_text("EquipmentID") or None,
-                note=r.opt_text("NoteString") or "",
+        with _named(r, _EVENT_WIRE):
+            result.append(
+                Event(
+                    operator_id=operator_id,
+                    station_id=r.text("StationID"),
+                    event_type=enum_value(EventType, "event_type", r.integer("EventType")),
+                    code=r.integer("EventCode"),
+                    occurred_at=r.moment("EventTime", "OccurTime"),
+                    equipment_id=r.opt_text("EquipmentID") or None,
+                    note=r.opt_text("NoteString") or "",
+                )
             )
-        )
     return findings.wrap(result)
 
 
