@@ -625,7 +625,7 @@ def test_charge_status_errors() -> None:
     with pytest.raises(WireFormatError) as domain_error:
         t.charge_status(wire, OP)
     assert domain_error.value.field == "ConnectorStatus"
-    for current in (2000.5, -10**6):  # signed within ±2000 A: a V2G pile discharges
+    for current in (2000.5, -(10**6)):  # signed within ±2000 A: a V2G pile discharges
         with pytest.raises(WireFormatError) as domain_error:
             t.charge_status({**charge_status_wire(), "CurrentA": current}, OP)
         assert domain_error.value.field == "CurrentA"
