@@ -299,6 +299,8 @@ def test_equipment_without_connectors_is_accepted_and_recorded() -> None:
     ("path", "value", "field"),
     [
         ((), {"StationType": 3}, "StationType"),
+        ((), {"StationID": "TY 0001"}, "StationID"),
+        ((), {"EquipmentOwnerID": "short"}, "EquipmentOwnerID"),
         ((), {"StationStatus": 7}, "StationStatus"),
         ((), {"Construction": 16}, "Construction"),
         ((), {"SupportOrder": 2}, "SupportOrder"),

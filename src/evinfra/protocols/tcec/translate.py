@@ -309,11 +309,17 @@ def _named(r: Reader, wire_names: Mapping[str, str]) -> Iterator[None]:
     try:
         yield
     except DomainValidationError as exc:
-        name = wire_names.get(exc.field) or "".join(w.capitalize() for w in exc.field.split("_")).replace("Id", "ID")
+        name = wire_names.get(exc.field) or _camel(exc.field)
         shown = echo(exc.value)
         raise r.error(
             name, f"值 {shown} 无效：允许 {exc.allowed}", f"invalid value {shown}: allowed {exc.allowed_en}"
         ) from None
+
+
+def _camel(field: str) -> str:
+    """station_tel → StationTel, equipment_owner_id → EquipmentOwnerID (the T/CEC spelling of the suffix)."""
+    name = "".join(word.capitalize() for word in field.split("_"))
+    return name[:-2] + "ID" if name.endswith("Id") else name
 
 
 def _area_codes(r: Reader) -> tuple[str, str | None]:
