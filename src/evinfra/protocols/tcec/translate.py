@@ -305,7 +305,7 @@ _EVENT_WIRE = {"code": "EventCode", "occurred_at": "EventTime", "note": "NoteStr
 @contextmanager
 def _named(r: Reader, wire_names: Mapping[str, str]) -> Iterator[None]:
     """A value the domain object refuses, reported by the name and path the operator sent it under
-    (``StationInfo.EquipmentInfos[0].EquipmentName``), not by the domain's field name."""
+    (``EquipmentInfos[0].EquipmentName``), not by the domain's field name."""
     try:
         yield
     except DomainValidationError as exc:
