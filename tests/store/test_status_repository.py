@@ -1,8 +1,11 @@
 """Status history as intervals: exact, idempotent, and robust to late delivery."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evinfra.domain.status import Occupancy, OperationalState, from_tcec
 from evinfra.ingest.services import record_status, register_operator, save_station
@@ -125,3 +128,44 @@ def test_closing_the_open_interval_does_not_read_the_connectors_history(engine):
     assert [row[-1] for row in plan] == [
         "SEARCH connector_status_intervals USING INDEX ix_intervals_open (connector_pk=?)"
     ]
+
+
+# --- any order of arrival -----------------------------------------------------------------------------------------
+
+_STATUSES = (0, 1, 2, 3, 4, 255)
+_stations = iter(range(10**6))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.lists(
+        st.tuples(st.integers(0, 40), st.sampled_from(_STATUSES)), min_size=1, max_size=12, unique_by=lambda r: r[0]
+    ).flatmap(lambda reports: st.tuples(st.just(reports), st.permutations(reports)))
+)
+def test_any_arrival_order_ends_at_the_latest_report_with_contiguous_history(uow_factory, connector, data):
+    """Reports (one per instant) arriving in any order: the current state is the latest report's, and the history
+    covers the time from the first report on without gaps or overlaps, ending in that state, every interval
+    starting at a reported instant. (Which state holds between two reports can depend on the order of arrival:
+    a late report holds until the next change the store knows of.)"""
+    reports, arrival = data
+    station = f"Q{next(_stations)}"
+    save_station(tree(station, 1), uow_factory(), NOW, shanxi())
+    with uow_factory() as uow:
+        pk = uow.network.connector_pk(OP, f"{station}E01C1")
+    for minute, status in arrival:
+        report(uow_factory, pk, status, NOW + timedelta(minutes=minute))
+
+    first_minute, _ = min(reports)
+    last_minute, last_status = max(reports)
+    with uow_factory() as uow:
+        state, _, reported_at = uow.status.current(pk)
+    assert (state, reported_at) == (from_tcec(last_status), NOW + timedelta(minutes=last_minute))
+
+    history = spans(uow_factory, pk)
+    reported = {NOW + timedelta(minutes=m) for m, _ in reports}
+    assert history[0][2] == NOW + timedelta(minutes=first_minute)
+    assert all(start in reported for _, _, start, _ in history)
+    assert all(a[3] == b[2] for a, b in pairwise(history)), history
+    assert all(end is not None and start <= end for _, _, start, end in history[:-1]), history
+    last = from_tcec(last_status)
+    assert history[-1][:2] == (last.operational.value, last.occupancy.value) and history[-1][3] is None, history
