@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ MAX_STATUS_IDS = 50  # query_station_status accepts at most 50 StationIDs (refer
 DEFAULT_PAGE_SIZE = 50
 TOKEN_REFRESH_MARGIN = timedelta(seconds=60)
 _MAX_PAGES = 10_000  # a partner reporting an absurd PageCount must not keep us paging forever
+_TOKEN_TEXT = re.compile(r"[\x21-\x7e]+", re.ASCII)  # visible ASCII (RFC 6750's token68 and a little more)
+_MAX_TOKEN_LIFETIME = timedelta(days=1)
 _EPOCH_MS_THRESHOLD = 10**11  # a TokenAvailableTime this large is an absolute epoch-ms instant (a known mock)
 _FAIL_REASONS = {0: "无", 1: "无此运营商", 2: "密钥错误"}
 
@@ -171,6 +174,13 @@ class PullClient:
         value = data.get("AccessToken")
         if not isinstance(value, str) or not value:
             raise PullError("query_token: AccessToken missing or empty", ret=ret, kind="payload", interface=interface)
+        if not _TOKEN_TEXT.fullmatch(value):  # it goes into an HTTP header
+            raise PullError(
+                f"query_token: AccessToken holds characters a Bearer header cannot carry: {value[:40]!r}",
+                ret=ret,
+                kind="payload",
+                interface=interface,
+            )
         return _Token(value, self._refresh_at(now, data.get("TokenAvailableTime")))
 
     def _refresh_at(self, now: datetime, available: object) -> datetime:
@@ -182,10 +192,15 @@ class PullClient:
             )
         if available >= _EPOCH_MS_THRESHOLD:
             self._deviation("query_token", Deviation("TokenAvailableTime", "epoch_ms"))
-            expires = datetime.fromtimestamp(available / 1000, tz=UTC)
-            lifetime = expires - now
+            try:
+                lifetime = datetime.fromtimestamp(available / 1000, tz=UTC) - now
+            except (OverflowError, OSError, ValueError):  # beyond any calendar: treat as very long
+                lifetime = _MAX_TOKEN_LIFETIME * 2
         else:
             lifetime = timedelta(seconds=available)
+        if lifetime > _MAX_TOKEN_LIFETIME:  # refreshing sooner than the CPO allows costs one query_token a day
+            self._deviation("query_token", Deviation("TokenAvailableTime", "over_one_day"))
+            lifetime = _MAX_TOKEN_LIFETIME
         # A lifetime shorter than twice the margin would otherwise make every cached token look stale.
         margin = min(TOKEN_REFRESH_MARGIN, lifetime / 2)
         return now + lifetime - margin
