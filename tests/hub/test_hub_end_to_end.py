@@ -433,6 +433,9 @@ def test_supervision_api_requires_a_supervisor_key_and_aware_times(live: Live) -
         (f"/connectors/{OP}/AE01C1/history", {"start": naive}),
         (f"/connectors/{OP}/AE01C1/history", {"end": naive}),
         ("/orders", {"start": "yesterday"}),
+        ("/orders", {"start": "9999-12-31T23:59:59-14:00"}),  # past the last instant Python holds in UTC
+        ("/stations", {"as_of": "0001-01-01T00:00:00+14:00"}),  # before the first
+        (f"/connectors/{OP}/AE01C1/history", {"end": "2500-01-01T00:00:00+00:00"}),
     ):
         response = httpx.get(api + path, params=params, headers=admin, timeout=30)
         assert response.status_code == 422, (path, params, response.text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
@@ -25,10 +25,22 @@ ConnectorPath = Annotated[str, Path(pattern=f"^{CONNECTOR_ID.pattern}$", descrip
 OperatorFilter = Annotated[str | None, Query(pattern=f"^{OPERATOR_ID.pattern}$", description="9 位组织机构代码")]
 
 
+_YEARS = (1900, 2200)  # what a time filter may name; beyond it lie only typing errors and overflows
+
+
 def _aware(name: str, value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
         raise HTTPException(422, f"{name} 需要带时区的 ISO 8601 时间，如 2025-06-01T08:00:00+08:00 / add a UTC offset")
-    return value
+    try:  # 9999-12-31T23:59:59-14:00 is past the last instant Python can hold in UTC
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not _YEARS[0] <= utc.year <= _YEARS[1]:
+        first, last = _YEARS
+        raise HTTPException(422, f"{name} 须在 {first}–{last} 年之间 / {name} must lie in the years {first}–{last}")
+    return utc
 
 
 @router.get("/stations", summary="站点列表（按日期回溯）/ stations as of a date")
