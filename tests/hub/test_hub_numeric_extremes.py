@@ -1,4 +1,4 @@
-"""Every number of every interface's valid payload, pushed to an extreme: an answer, never a system error.
+"""Every number and time of every interface's valid payload, pushed to an extreme: an answer, never a system error.
 
 A value the store cannot hold (PostgreSQL's 32-bit integers, say) must be refused by the translator or the
 domain with 4004 naming it, not found out by the database inside the batch's transaction."""
@@ -6,6 +6,7 @@ domain with 4004 naming it, not found out by the database inside the batch's tra
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -19,17 +20,23 @@ from evinfra.protocols.tcec.ret import Ret
 from evinfra.scenario import simulator as sim
 
 EXTREMES = (10**12, -(10**12), 2**63 + 1, 1e300)
+TIME_EXTREMES = ("0001-01-01 00:00:00", "9999-12-31 23:59:59")  # year 1 in Shanghai is before UTC's year 1
+_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
-def _numbers(obj: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+def _leaves(obj: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     if isinstance(obj, dict):
         for key, value in obj.items():
-            yield from _numbers(value, (*path, key))
+            yield from _leaves(value, (*path, key))
     elif isinstance(obj, list):
         for index, value in enumerate(obj):
-            yield from _numbers(value, (*path, index))
-    elif isinstance(obj, int | float) and not isinstance(obj, bool):
+            yield from _leaves(value, (*path, index))
+    elif _is_number(obj) or (isinstance(obj, str) and _MOMENT.fullmatch(obj)):
         yield path
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _with(payload: dict[str, Any], path: tuple[Any, ...], value: object) -> dict[str, Any]:
@@ -61,14 +68,17 @@ def _payloads() -> dict[str, dict[str, Any]]:
     }
 
 
-def test_no_number_in_any_interface_ends_in_a_system_error(live) -> None:
+def test_no_number_or_time_in_any_interface_ends_in_a_system_error(live) -> None:
     tok = token(live.base, OP, live.keys)
     unexpected = []
     for interface, payload in _payloads().items():
         ret, msg, _ = answer(post(live.base, interface, seal(OP, payload, live.keys), tok), live.keys)
         assert ret == Ret.OK, (interface, msg)  # the payload itself is valid
-        for path in _numbers(payload):
-            for value in EXTREMES:
+        for path in _leaves(payload):
+            leaf: Any = payload
+            for step in path:
+                leaf = leaf[step]
+            for value in TIME_EXTREMES if isinstance(leaf, str) else EXTREMES:
                 body = seal(OP, _with(payload, path, value), live.keys)
                 ret, msg, _ = answer(post(live.base, interface, body, tok), live.keys)
                 if ret not in (Ret.OK, Ret.BAD_BUSINESS):

@@ -1093,3 +1093,11 @@ def test_a_partner_code_under_the_standard_profile_is_refused() -> None:
     with pytest.raises(WireFormatError) as caught:
         t.station_info(with_types(0, 4), OP)  # 0 means 直流 only to Shenzhen
     assert caught.value.field == "EquipmentInfos[0].EquipmentType"
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01 00:00:00", "1999-12-31 23:59:59", "2100-01-01 00:00:00"])
+def test_a_time_outside_2000_to_2099_is_a_wire_format_error(moment: str) -> None:
+    """Year 1 in Shanghai time is before the first instant Python holds in UTC: the store could not take it."""
+    with pytest.raises(WireFormatError) as caught:
+        t.charge_order({**order_wire(), "StartTime": moment}, OP)
+    assert caught.value.field == "StartTime" and "2000–2099" in caught.value.reason

@@ -28,6 +28,7 @@ _NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", re.ASCII)
 _MAX_MAGNITUDE = Decimal("1e15")  # far above any money, energy, power, voltage or current on these interfaces
 _INT_TEXT = re.compile(r"-?[0-9]+", re.ASCII)
 _DATETIME_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})", re.ASCII)
+_MOMENT_YEARS = (2000, 2099)  # a charging record outside these years is a sender's error
 _DATE_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
 
 
@@ -273,6 +274,9 @@ class Reader:
         match = _DATETIME_TEXT.fullmatch(value) if isinstance(value, str) else None
         if match is not None:
             year, month, day, hour, minute, second = (int(part) for part in match.groups())
+            if not _MOMENT_YEARS[0] <= year <= _MOMENT_YEARS[1]:  # year 1 does not even convert to UTC
+                first, last = _MOMENT_YEARS
+                raise self.error(name, f"年份须在 {first}–{last} 之间：{echo(value)}", f"year not in {first}-{last}")
             try:
                 return datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
             except ValueError:
