@@ -176,7 +176,7 @@ class PullClient:
             raise PullError("query_token: AccessToken missing or empty", ret=ret, kind="payload", interface=interface)
         if not _TOKEN_TEXT.fullmatch(value):  # it goes into an HTTP header
             raise PullError(
-                f"query_token: AccessToken holds characters a Bearer header cannot carry: {value[:40]!r}",
+                "query_token: AccessToken holds characters a Bearer header cannot carry (not quoted: a credential)",
                 ret=ret,
                 kind="payload",
                 interface=interface,
