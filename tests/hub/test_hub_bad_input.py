@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 from tests.conftest import NOW
-from tests.hub.wire import answer, post, seal, status_payload, token
+from tests.hub.wire import answer, post, seal, station_wire, status_payload, token
 from tests.networks import OP, tree
 
 from evinfra.bootstrap import utc_now
@@ -195,31 +195,25 @@ def unknown_station(lv, t, o):
 
 @case(Ret.BAD_BUSINESS)
 def another_operators_station(lv, t, o):
-    payload = {"StationInfo": {**_station_wire("Z"), "OperatorID": OTHER}}
+    payload = {"StationInfo": {**station_wire("Z"), "OperatorID": OTHER}}
     return "notification_stationInfo", seal(OP, payload, lv.keys), None, t
 
 
 @case(Ret.BAD_BUSINESS)
 def overlong_station_name(lv, t, o):  # T/CEC allows 50 characters
-    payload = {"StationInfo": {**_station_wire("L"), "StationName": "长" * 51}}
+    payload = {"StationInfo": {**station_wire("L"), "StationName": "长" * 51}}
     return "notification_stationInfo", seal(OP, payload, lv.keys), None, t
 
 
 @case(Ret.BAD_BUSINESS)
 def park_nums_beyond_any_station(lv, t, o):  # would overflow PostgreSQL's integer column
-    payload = {"StationInfo": {**_station_wire("L"), "ParkNums": 10**12}}
+    payload = {"StationInfo": {**station_wire("L"), "ParkNums": 10**12}}
     return "notification_stationInfo", seal(OP, payload, lv.keys), None, t
 
 
 @case(Ret.BAD_ENVELOPE, signed=False)
 def unknown_interface(lv, t, o):
     return "notification_nothing", seal(OP, {}, lv.keys), None, t
-
-
-def _station_wire(station_id: str) -> dict:
-    from evinfra.protocols.tcec.translate import station_info_to_wire
-
-    return station_info_to_wire(tree(station_id, 1))
 
 
 @pytest.fixture
@@ -248,7 +242,7 @@ def test_bad_input_gets_its_ret_and_writes_nothing(live, two_operators, name):
 def test_a_refused_value_is_named_by_its_wire_path_and_quoted_short(live):
     """An operator's engineer must find the field from the answer alone: EquipmentInfos[0].EquipmentName, not
     the platform's internal name; and a 2,000-character value does not come back whole."""
-    wire = _station_wire("L")
+    wire = station_wire("L")
     wire["EquipmentInfos"][0]["EquipmentName"] = "桩" * 2000
     body = seal(OP, {"StationInfo": wire}, live.keys)
     ret, msg, _ = answer(post(live.base, "notification_stationInfo", body, token(live.base, OP, live.keys)), live.keys)

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from tests.hub.test_hub_bad_input import _station_wire
-from tests.hub.wire import answer, post, seal, status_payload, token
+from tests.hub.wire import answer, post, seal, station_wire, status_payload, token
 from tests.networks import OP
 
 from evinfra.bootstrap import utc_now
@@ -52,11 +51,11 @@ def _payloads() -> dict[str, dict[str, Any]]:
     now = utc_now().replace(microsecond=0)
     start = now - timedelta(minutes=30)
     seq = OP + "20250601080000001"
-    station = _station_wire("A")
+    station = station_wire("A")
     pile = station["EquipmentInfos"][0]["EquipmentID"]
     order = sim.order_payload(seq, "AE01C1", start_time=start, end_time=now, load_kw=7.0)
     return {
-        "notification_stationInfo": {"StationInfo": _station_wire("B")},
+        "notification_stationInfo": {"StationInfo": station_wire("B")},
         "notification_stationStatus": status_payload("AE01C1", 1),
         "notification_equip_charge_status": sim.charge_status_payload(
             seq, "AE01C1", start_time=start, end_time=now, load_kw=7.0, dc=False, soc=50

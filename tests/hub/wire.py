@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from tests.networks import tree
 
 from evinfra.protocols.tcec.crypto import KeySet
 from evinfra.protocols.tcec.envelope import open_response, parse_response, seal_request
 from evinfra.protocols.tcec.ret import Ret
+from evinfra.protocols.tcec.translate import station_info_to_wire
 
 _seq = iter(range(1, 10**9))
 
@@ -51,6 +53,11 @@ def token(base: str, operator_id: str, keys: KeySet) -> str:
     ret, msg, data = answer(post(base, "query_token", body), keys)
     assert ret == Ret.OK and data and data["SuccStat"] == 0, (ret, msg, data)
     return str(data["AccessToken"])
+
+
+def station_wire(station_id: str) -> dict[str, Any]:
+    """The standard StationInfo of the test network's one-pile station ``station_id`` (operator OP)."""
+    return station_info_to_wire(tree(station_id, 1))
 
 
 def status_payload(connector_id: str, status: int) -> dict[str, Any]:
