@@ -12,6 +12,9 @@ VALUES = [
     datetime(2026, 11, 28, 12, 0, tzinfo=UTC),  # no microseconds: still written with six digits
     datetime(2026, 11, 28, 20, 0, 0, 7, tzinfo=timezone(timedelta(hours=8))),  # Beijing time → UTC
     datetime(999, 1, 1, tzinfo=UTC),
+    datetime(2026, 11, 29, 7, 5, 9, 123456, tzinfo=UTC),  # UTC itself: the binder's short path
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2026, 11, 29, 7, 5, 9, 1, tzinfo=timezone(timedelta(0), "Z")),  # zero offset, not the UTC object
     datetime(2026, 3, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))),  # crosses a month backwards
 ]
 

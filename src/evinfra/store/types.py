@@ -44,9 +44,12 @@ class UTCDateTime(TypeDecorator[datetime]):
             seen, text = last[0]
             if seen is value:
                 return text
-            if value.tzinfo is None:
+            if value.tzinfo is UTC:  # the usual case: the text without its "+00:00" (26 characters)
+                text = value.isoformat(" ", "microseconds")[:26]
+            elif value.tzinfo is None:
                 raise ValueError(f"naive datetime {value!r}: the store only takes timezone-aware times")
-            text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            else:
+                text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
             last[0] = (value, text)
             return text
 
