@@ -63,13 +63,13 @@ class Record(NamedTuple):
     sig: str
 
     def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> tuple[str, int]:
-        uow.hub.first_sighting(OP, self.sig, NOW)
+        uow.hub.first_sighting(OP, self.sig, NOW, NOW)
         return self.sig, time.monotonic_ns()
 
 
 class HalfThenFail(NamedTuple):
     def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> None:
-        uow.hub.first_sighting(OP, "BAD", NOW)
+        uow.hub.first_sighting(OP, "BAD", NOW, NOW)
         raise ValueError("bad item")
 
 
@@ -77,7 +77,7 @@ class PendingInvalidRow(NamedTuple):
     """An ORM write the database refuses only when it is flushed (a NOT NULL column left empty)."""
 
     def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> None:
-        uow.session.add(SeenEnvelopeRow(operator_id=OP, sig="PENDING", received_at=None))
+        uow.session.add(SeenEnvelopeRow(sent_at=NOW, operator_id=OP, sig="PENDING", received_at=None))
 
 
 class Unknown(NamedTuple):
@@ -184,9 +184,9 @@ def test_a_batch_counts_the_deviations_of_the_writes_it_commits_once_per_finding
     spelled = QualityNote("notification_stationStatus", "ConnectorStatusInfo", "ConnectorStatusInfos", "{…}")
     millis = QualityNote("notification_stationStatus", "TimeStamp", "epoch_ms", "1764384000000")
     works: Submitted = [
-        (Notified(OP, "A", NOW, (spelled,), None), None),
-        (Notified(OP, "B", NOW, (spelled, millis), HalfThenFail()), None),  # fails: counts nothing
-        (Notified(OP, "C", NOW + timedelta(seconds=1), (spelled,), None), None),
+        (Notified(OP, "A", NOW, NOW, (spelled,), None), None),
+        (Notified(OP, "B", NOW, NOW, (spelled, millis), HalfThenFail()), None),  # fails: counts nothing
+        (Notified(OP, "C", NOW, NOW + timedelta(seconds=1), (spelled,), None), None),
     ]
     results, _ = one_batch(kind, uow_factory, works)
     assert results[0] is None and isinstance(results[1], ValueError) and results[2] is None
@@ -274,7 +274,7 @@ def test_two_workers_locking_the_same_rows_in_opposite_orders_do_not_deadlock(en
     """Two uvicorn workers are two batch writers on one PostgreSQL: their batches take row locks in one order."""
     with uow_factory() as uow:
         for sig in ("A", "B"):
-            uow.hub.first_sighting(OP, sig, NOW)
+            uow.hub.first_sighting(OP, sig, NOW, NOW)
         uow.commit()
 
     def lock(sig: str) -> Callable[[SqlUnitOfWork, WriteContext], None]:

@@ -27,19 +27,23 @@ from tests.networks import OP, tree
 
 def test_tokens_expire_and_signatures_are_purged(uow_factory, operator):
     register_operator(operator, uow_factory(), NOW)
+    op, later = operator.operator_id, NOW + timedelta(minutes=10)
     with uow_factory() as uow:
-        uow.hub.add_token("a" * 64, operator.operator_id, NOW, NOW + timedelta(hours=2))
-        assert uow.hub.first_sighting(operator.operator_id, "S" * 32, NOW) is True
-        assert uow.hub.first_sighting(operator.operator_id, "S" * 32, NOW) is False
+        uow.hub.add_token("a" * 64, op, NOW, NOW + timedelta(hours=2))
+        assert uow.hub.first_sighting(op, "S" * 32, NOW, NOW) is True
+        assert uow.hub.first_sighting(op, "S" * 32, NOW, NOW + timedelta(seconds=3)) is False  # a replay
+        assert uow.hub.first_sighting(op, "T" * 32, later, later) is True
         uow.commit()
     with uow_factory() as uow:
-        assert uow.hub.token_owner("a" * 64, NOW + timedelta(hours=1))[0] == operator.operator_id
+        assert uow.hub.token_owner("a" * 64, NOW + timedelta(hours=1))[0] == op
         assert uow.hub.token_owner("a" * 64, NOW + timedelta(hours=2)) is None
+        # what was sent before the horizon goes, whenever it arrived; what was sent after it stays
         uow.hub.purge_expired(NOW + timedelta(hours=3), replay_horizon=NOW + timedelta(minutes=1))
         uow.commit()
     with uow_factory() as uow:
         assert uow.hub.token_owner("a" * 64, NOW) is None  # gone, not only expired
-        assert uow.hub.first_sighting(operator.operator_id, "S" * 32, NOW) is True  # purged: a new sighting
+        assert uow.hub.first_sighting(op, "S" * 32, NOW, NOW) is True  # purged: a new sighting
+        assert uow.hub.first_sighting(op, "T" * 32, later, later) is False  # kept: still a replay
 
 
 def test_quality_findings_are_counted_with_one_example(uow_factory, operator):

@@ -9,9 +9,8 @@ from evinfra.store.rows import SeenEnvelopeRow
 from tests.conftest import NOW
 
 SEEN = SeenEnvelopeRow.__table__
-INSERT = insert(SEEN).values(
-    operator_id=bindparam("op"), sig=bindparam("sig"), received_at=bindparam("at", type_=SEEN.c.received_at.type)
-)
+AT = bindparam("at", type_=SEEN.c.received_at.type)
+INSERT = insert(SEEN).values(sent_at=AT, operator_id=bindparam("op"), sig=bindparam("sig"), received_at=AT)
 LATEST = (
     select(SEEN.c.sig, SEEN.c.received_at)
     .where(SEEN.c.operator_id == bindparam("op"))

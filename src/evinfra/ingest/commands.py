@@ -47,12 +47,13 @@ class Notified(NamedTuple):
 
     operator_id: str
     sig: str
+    sent_at: datetime  # the envelope TimeStamp, which the Sig signs
     received_at: datetime
     notes: tuple[QualityNote, ...]
     body: Command[Any] | None
 
     def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> Any:
-        writes.accept(uow, self.operator_id, self.sig, self.received_at)
+        writes.accept(uow, self.operator_id, self.sig, self.sent_at, self.received_at)
         result = None if self.body is None else self.body(uow, ctx)
         writes.tally(uow, self.operator_id, self.received_at, self.notes)
         return result

@@ -89,9 +89,9 @@ class ConnectorCache:
         return pk
 
 
-def accept(uow: SqlUnitOfWork, operator_id: str, sig: str, received_at: datetime) -> None:
+def accept(uow: SqlUnitOfWork, operator_id: str, sig: str, sent_at: datetime, received_at: datetime) -> None:
     """Guard against replay, in the write's own transaction."""
-    if not uow.hub.first_sighting(operator_id, sig.upper(), received_at):
+    if not uow.hub.first_sighting(operator_id, sig.upper(), sent_at, received_at):
         raise Replay(sig)
 
 

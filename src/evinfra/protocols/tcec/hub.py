@@ -101,7 +101,9 @@ class Hub:
         """Run ``body`` in the batch writer behind the replay guard; ``connector_id`` names the connector row
         it locks (lock order)."""
         notes = _notes(inbound, findings)
-        work = commands.Notified(inbound.operator_id, inbound.envelope.sig, inbound.received_at, notes, body)
+        work = commands.Notified(
+            inbound.operator_id, inbound.envelope.sig, inbound.sent_at, inbound.received_at, notes, body
+        )
         order = None if connector_id is None else (inbound.operator_id, connector_id)
         return await self.writer.run(work, order)
 

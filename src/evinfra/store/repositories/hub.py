@@ -25,6 +25,7 @@ from evinfra.store.rows import (
 # Prepared once per dialect: the replay guard runs for every notification the hub accepts.
 _SEEN: Table = SeenEnvelopeRow.__table__  # type: ignore[assignment]
 _SEEN_VALUES = {
+    "sent_at": bindparam("sent_at", type_=_SEEN.c.sent_at.type),
     "operator_id": bindparam("operator_id"),
     "sig": bindparam("sig"),
     "received_at": bindparam("received_at", type_=_SEEN.c.received_at.type),
@@ -32,13 +33,13 @@ _SEEN_VALUES = {
 _SEEN_PG = Statements(
     insert=pg_insert(_SEEN)
     .values(_SEEN_VALUES)
-    .on_conflict_do_nothing(index_elements=["operator_id", "sig"])
+    .on_conflict_do_nothing(index_elements=["sent_at", "operator_id", "sig"])
     .returning(_SEEN.c.sig)
 )
 _SEEN_SQLITE = Statements(
     insert=sqlite_insert(_SEEN)
     .values(_SEEN_VALUES)
-    .on_conflict_do_nothing(index_elements=["operator_id", "sig"])
+    .on_conflict_do_nothing(index_elements=["sent_at", "operator_id", "sig"])
     .returning(_SEEN.c.sig)
 )
 
@@ -251,12 +252,15 @@ class HubRepository:
         self.session.execute(delete(AccessTokenRow).where(AccessTokenRow.operator_id == operator_id))
 
     def purge_expired(self, now: datetime, replay_horizon: datetime) -> None:
+        """Expired tokens, and envelopes sent before ``replay_horizon``: the freshness check refuses those
+        before the replay guard is asked, so their signatures need not be kept."""
         self.session.execute(delete(AccessTokenRow).where(AccessTokenRow.expires_at <= now))
-        self.session.execute(delete(SeenEnvelopeRow).where(SeenEnvelopeRow.received_at < replay_horizon))
+        self.session.execute(delete(SeenEnvelopeRow).where(SeenEnvelopeRow.sent_at < replay_horizon))
 
     # --- replay guard -------------------------------------------------------------------------
-    def first_sighting(self, operator_id: str, sig: str, now: datetime) -> bool:
-        """Record an envelope signature; False when it was seen before (a replay).
+    def first_sighting(self, operator_id: str, sig: str, sent_at: datetime, now: datetime) -> bool:
+        """Record an envelope signature; False when it was seen before (a replay). ``sent_at`` is the envelope's
+        TimeStamp, which its Sig signs.
 
         One Core INSERT … ON CONFLICT DO NOTHING: this runs for every notification, and a read-then-add
         through the ORM cost about a third of the hub's time.
@@ -264,7 +268,9 @@ class HubRepository:
         db = driver_connection(self.session)
         dialect = self.session.get_bind().dialect
         statement = (_SEEN_PG if dialect.name == "postgresql" else _SEEN_SQLITE).for_dialect(dialect)["insert"]
-        row = statement.one_or_none(db, {"operator_id": operator_id, "sig": sig, "received_at": now})
+        row = statement.one_or_none(
+            db, {"sent_at": sent_at, "operator_id": operator_id, "sig": sig, "received_at": now}
+        )
         return row is not None  # RETURNING, not rowcount: psycopg reports -1 for this statement
 
     # --- API keys -----------------------------------------------------------------------------

@@ -58,11 +58,18 @@ class ApiKeyRow(Base):
 
 
 class SeenEnvelopeRow(Base):
-    """Signatures of accepted envelopes inside the freshness window: a second arrival is a replay."""
+    """Signatures of accepted envelopes inside the freshness window: a second arrival is a replay.
+
+    Keyed by the envelope's own time first (migration 0006): the Sig signs the TimeStamp, so a replay repeats
+    ``sent_at`` and meets its original under this key. One B-tree (on SQLite without a rowid) instead of three
+    (rows, the random (operator, sig) key, a time index); an operator's new keys sit together near the current
+    time, not on a random page each; and the purge of what has left the window is one range at its start.
+    """
 
     __tablename__ = "seen_envelopes"
-    __table_args__ = (Index("ix_seen_envelopes_received", "received_at"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     operator_id: Mapped[str] = mapped_column(String(9), primary_key=True)
     sig: Mapped[str] = mapped_column(String(32), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
