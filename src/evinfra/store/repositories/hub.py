@@ -16,6 +16,7 @@ from evinfra.store.rows import (
     AccessTokenRow,
     ApiKeyRow,
     OperatorKeyRow,
+    OperatorRow,
     PowerSampleRow,
     PullStateRow,
     QualityFindingRow,
@@ -196,6 +197,17 @@ class HubRepository:
         return StoredKeys(
             row.operator_id, row.direction, row.secrets_enc, row.base_url, row.our_operator_id, row.aliases, row.profile
         )
+
+    def push_credentials(self) -> list[tuple[str, str, str | None, str | None]]:
+        """(operator_id, status, sealed operator→platform key set or None, its profile or None) of every operator,
+        in one query: the hub's registry refreshes them all at once, whatever the number of operators."""
+        keys = select(OperatorKeyRow).where(OperatorKeyRow.direction == "in").subquery()
+        rows = self.session.execute(
+            select(OperatorRow.operator_id, OperatorRow.status, keys.c.secrets_enc, keys.c.profile).outerjoin(
+                keys, keys.c.operator_id == OperatorRow.operator_id
+            )
+        )
+        return [(op, status, secrets, profile) for op, status, secrets, profile in rows]
 
     def pull_targets(self) -> list[StoredKeys]:
         rows = self.session.scalars(
