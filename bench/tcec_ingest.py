@@ -155,6 +155,39 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return total / tick, helpers / tick
 
 
+# What --stand-in-writer runs: SQLite commits of 17 random-key rows each (WAL, synchronous=FULL, as the store),
+# pausing whenever it is ahead of ``duty`` of one core since it started; its CPU shows as "other processes".
+STAND_IN = """
+import random, sqlite3, sys, time
+duty, path = float(sys.argv[1]), sys.argv[2]
+db = sqlite3.connect(path, isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=FULL")
+db.execute("CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v TEXT NOT NULL, at REAL NOT NULL)")
+t0, c0 = time.monotonic(), time.process_time()
+while True:
+    db.execute("BEGIN IMMEDIATE")
+    for _ in range(17):
+        db.execute("INSERT INTO t VALUES (?, ?, ?)", (f"{random.getrandbits(64):016x}", "x" * 80, time.time()))
+    db.execute("COMMIT")
+    ahead = (time.process_time() - c0) - duty * (time.monotonic() - t0)
+    if ahead > 0:
+        time.sleep(ahead / duty)
+"""
+
+
+class StandIn:
+    """A process that keeps a second core about as busy as the writer process was (see ``STAND_IN``)."""
+
+    def __init__(self, data_dir: Path, duty: float) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", STAND_IN, f"{min(max(duty, 0.05), 1.0):.3f}", str(data_dir / "stand-in.sqlite3")]
+        )
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
 class Server:
     """`evinfra serve` as a subprocess in its own session; always stopped by ``stop()``."""
 
@@ -558,6 +591,17 @@ def print_report(
     )
 
 
+def print_stand_in(notif: PhaseResult, busy: PhaseResult) -> None:
+    """The diagnostic of --stand-in-writer: what the no-op serves when the second core works as the writer did."""
+    other = max(0.0, busy.machine_cpu - busy.server_cpu - busy.client_cpu) / busy.elapsed
+    print(
+        f"diagnostic, not the goal: no-op beside a stand-in writer (SQLite commits, {other:.2f} core; the writer "
+        f"process used {notif.helper_cpu / notif.elapsed:.2f}): {busy.rate():,.0f} req/s, HTTP "
+        f"{(busy.server_cpu - busy.helper_cpu) / busy.elapsed:.2f} core; ratio notifications / that no-op "
+        f"{ratio_of(notif, busy):.2f}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20, help="timed notification phase [s]")
@@ -587,11 +631,18 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="EVINFRA_WRITER for the server (auto: a writer process on SQLite, a thread on PostgreSQL)",
     )
+    parser.add_argument(
+        "--stand-in-writer",
+        action="store_true",
+        help="diagnostic: also measure the no-op while a stand-in keeps a second core as busy as the writer "
+        "process was (SQLite commits), and print the ratio against that; the goal still uses the plain no-op",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args(argv)
     noop_seconds = args.noop_seconds if args.noop_seconds is not None else min(10.0, args.seconds)
     # From the sealing to the last notification sent; the no-op phase after the last round sends none.
-    timed = args.warmup + args.rounds * args.seconds + (args.rounds - 1) * (noop_seconds + 1)
+    noop_phases = 2 if args.stand_in_writer else 1
+    timed = args.warmup + args.rounds * args.seconds + (args.rounds - 1) * noop_phases * (noop_seconds + 1)
     if args.rounds < 1 or not 0 < timed <= FRESHNESS_BUDGET_S - 30:
         parser.error(
             f"--warmup + --rounds × (--seconds + no-op phase) must stay under {FRESHNESS_BUDGET_S - 30} s "
@@ -645,6 +696,14 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
         assert server.proc is not None
         pid = server.proc.pid
 
+        async def noop_phase() -> PhaseResult:
+            await run_phase(
+                server.port, args.concurrency, min(args.warmup, 1.0), lambda: (noop_request, None), check_noop, pid
+            )
+            return await run_phase(
+                server.port, args.concurrency, noop_seconds, lambda: (noop_request, None), check_noop, pid
+            )
+
         async def drive() -> tuple[PhaseResult, list[tuple[PhaseResult, PhaseResult]], float]:
             check = check_notification(keys)
             warm = await run_phase(server.port, args.concurrency, args.warmup, next_status, check, pid)
@@ -655,12 +714,13 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
                 after = writer_counters(server.port) if before else None
                 if before and after:
                     notif.commits = (after[0] - before[0], after[1] - before[1])
-                await run_phase(
-                    server.port, args.concurrency, min(args.warmup, 1.0), lambda: (noop_request, None), check_noop, pid
-                )
-                noop = await run_phase(
-                    server.port, args.concurrency, noop_seconds, lambda: (noop_request, None), check_noop, pid
-                )
+                noop = await noop_phase()
+                if args.stand_in_writer:
+                    stand_in = StandIn(data_dir, notif.helper_cpu / notif.elapsed if notif.elapsed else 0.0)
+                    try:
+                        busy[id(notif)] = await noop_phase()
+                    finally:
+                        stand_in.stop()
                 rounds.append((notif, noop))
             return warm, rounds, peak_rss_mib(pid)
 
@@ -670,16 +730,20 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
             loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
         except ImportError:  # pragma: no cover
             loop_factory = None
+        busy: dict[int, PhaseResult] = {}  # notification phase → the no-op beside the stand-in writer after it
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             warm, rounds, rss = runner.run(drive())
 
         store = verify_store(store_url, operators, warm.acked + [e for notif, _ in rounds for e in notif.acked])
         notif, noop = sorted(rounds, key=lambda r: ratio_of(*r))[len(rounds) // 2]
         print_report(args, notif, noop, rss, store, feed.live_sealed)
+        if busy:
+            print_stand_in(notif, busy[id(notif)])
         if len(rounds) > 1:
             for i, (n, o) in enumerate(rounds, 1):
                 rates = f"{n.rate():,.0f} notifications/s, {o.rate():,.0f} no-op req/s"
-                print(f"round {i}: {rates}, ratio {ratio_of(n, o):.2f}")
+                beside = f"; beside the stand-in {busy[id(n)].rate():,.0f}, ratio {ratio_of(n, busy[id(n)]):.2f}"
+                print(f"round {i}: {rates}, ratio {ratio_of(n, o):.2f}" + (beside if busy else ""))
         ok = (
             store["missing"] == 0
             and store["connectors_stale"] == 0
