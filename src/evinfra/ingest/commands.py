@@ -148,7 +148,7 @@ class Purge(NamedTuple):
     """Housekeeping: expired tokens, and envelope signatures too old to be replayed."""
 
     now: datetime
-    seen_before: datetime
+    sent_before: datetime  # envelopes sent earlier are refused as stale before the replay guard is asked
 
     def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> None:
-        uow.hub.purge_expired(self.now, self.seen_before)
+        uow.hub.purge_expired(self.now, self.sent_before)

@@ -261,6 +261,8 @@ class HubRepository:
         return row.operator_id, row.expires_at
 
     def revoke_tokens(self, operator_id: str) -> None:
+        """Only together with a new key set (``rotate_keys``): a worker holds a token it has seen until it expires
+        or its operator's key set changes (``ingest/registry.py``), so a revocation alone would go unnoticed."""
         self.session.execute(delete(AccessTokenRow).where(AccessTokenRow.operator_id == operator_id))
 
     def purge_expired(self, now: datetime, replay_horizon: datetime) -> None:
