@@ -742,8 +742,10 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
         if len(rounds) > 1:
             for i, (n, o) in enumerate(rounds, 1):
                 rates = f"{n.rate():,.0f} notifications/s, {o.rate():,.0f} no-op req/s"
-                beside = f"; beside the stand-in {busy[id(n)].rate():,.0f}, ratio {ratio_of(n, busy[id(n)]):.2f}"
-                print(f"round {i}: {rates}, ratio {ratio_of(n, o):.2f}" + (beside if busy else ""))
+                line = f"round {i}: {rates}, ratio {ratio_of(n, o):.2f}"
+                if id(n) in busy:
+                    line += f"; beside the stand-in {busy[id(n)].rate():,.0f}, ratio {ratio_of(n, busy[id(n)]):.2f}"
+                print(line)
         ok = (
             store["missing"] == 0
             and store["connectors_stale"] == 0
