@@ -696,6 +696,8 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
         assert server.proc is not None
         pid = server.proc.pid
 
+        busy: dict[int, PhaseResult] = {}  # notification phase → the no-op beside the stand-in writer after it
+
         async def noop_phase() -> PhaseResult:
             await run_phase(
                 server.port, args.concurrency, min(args.warmup, 1.0), lambda: (noop_request, None), check_noop, pid
@@ -730,7 +732,6 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
             loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
         except ImportError:  # pragma: no cover
             loop_factory = None
-        busy: dict[int, PhaseResult] = {}  # notification phase → the no-op beside the stand-in writer after it
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             warm, rounds, rss = runner.run(drive())
 
