@@ -46,7 +46,7 @@ from evinfra.store.scratch import scratch_database
 HOST = "127.0.0.1"  # loopback only
 BASE_PATH = "/evcs/v1"
 STATUS_CODES = (0, 1, 2, 3, 4, 255)
-FRESHNESS_BUDGET_S = 240  # envelopes are sealed before the run; the hub accepts TimeStamps within ±5 min
+FRESHNESS_BUDGET_S = 240  # envelopes are sealed before each phase; the hub accepts TimeStamps within ±5 min
 SIG_SAMPLE_EVERY = 25  # verify the response Sig on one answer in this many
 
 
@@ -328,14 +328,36 @@ class Sealer:
 
 
 class Feed:
-    """Hands out pre-sealed envelopes; seals on the fly (counted) if the pool runs dry."""
+    """Hands out pre-sealed envelopes; seals on the fly (counted) if the pool runs dry.
 
-    def __init__(self, sealer: Sealer, pool: list[Envelope]) -> None:
+    The pool is sealed anew before every timed phase (``refill``), sized by the fastest rate seen so far: sealing
+    is the load generator's heaviest work, and done during a phase it would take CPU from the server that the
+    no-op phase does not have to share. Sealing per phase also keeps each phase's TimeStamps fresh."""
+
+    def __init__(self, sealer: Sealer, floor_rate: float) -> None:
         self.sealer = sealer
-        self._pool: Iterator[Envelope] = iter(pool)
+        self.floor_rate = floor_rate  # envelopes per second sealed at least (--pool-rate)
+        self.best_rate = 0.0
+        self._pool: Iterator[Envelope] = iter(())
+        self.sealed = 0
+        self.taken = 0
         self.live_sealed = 0
 
+    def refill(self, seconds: float) -> float:
+        """Seal enough for ``seconds`` at 1.3 × the fastest rate seen (at least the floor); the seconds it took.
+        Envelopes left from the previous phase are dropped (never sent, so nothing expects them)."""
+        t = time.perf_counter()
+        count = int(seconds * max(self.floor_rate, 1.3 * self.best_rate)) + 1
+        self._pool = iter([self.sealer.seal() for _ in range(count)])
+        self.sealed += count
+        return time.perf_counter() - t
+
+    def observe(self, taken_before: int, elapsed: float) -> None:
+        if elapsed > 0:
+            self.best_rate = max(self.best_rate, (self.taken - taken_before) / elapsed)
+
     def __call__(self) -> Envelope:
+        self.taken += 1
         env = next(self._pool, None)
         if env is None:
             self.live_sealed += 1
@@ -612,7 +634,12 @@ def main(argv: list[str] | None = None) -> int:
         "--noop-seconds", type=float, default=None, help="timed /livez phase (default: min(10, --seconds))"
     )
     parser.add_argument("--warmup", type=float, default=2, help="untimed warm-up before each phase [s]")
-    parser.add_argument("--pool-rate", type=int, default=3500, help="envelopes pre-sealed per timed second")
+    parser.add_argument(
+        "--pool-rate",
+        type=int,
+        default=3500,
+        help="envelopes sealed per timed second at least (1.3 × the fastest phase so far, if more)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--rounds",
@@ -640,13 +667,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args(argv)
     noop_seconds = args.noop_seconds if args.noop_seconds is not None else min(10.0, args.seconds)
-    # From the sealing to the last notification sent; the no-op phase after the last round sends none.
-    noop_phases = 2 if args.stand_in_writer else 1
-    timed = args.warmup + args.rounds * args.seconds + (args.rounds - 1) * noop_phases * (noop_seconds + 1)
-    if args.rounds < 1 or not 0 < timed <= FRESHNESS_BUDGET_S - 30:
+    # Envelopes are sealed before each notification phase and must still be fresh at its end.
+    if args.rounds < 1 or not 0 < max(args.warmup, args.seconds) <= FRESHNESS_BUDGET_S - 30:
         parser.error(
-            f"--warmup + --rounds × (--seconds + no-op phase) must stay under {FRESHNESS_BUDGET_S - 30} s "
-            "(the TimeStamp freshness window of the envelopes sealed beforehand)"
+            f"--warmup and --seconds must each stay under {FRESHNESS_BUDGET_S - 30} s "
+            "(the TimeStamp freshness window of the envelopes sealed before each phase)"
         )
     if not 1 <= args.operators <= 999 or args.concurrency < 1 or args.workers < 1:
         parser.error("need 1..999 operators, concurrency ≥ 1, workers ≥ 1")
@@ -681,11 +706,7 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
         n_sta = sum(len(op.stations) for op in operators)
         print(f"setup: {n_sta} stations / {n_conn} connectors registered via notification_stationInfo")
 
-        sealer = Sealer(operators, tokens, server.port, args.seed)
-        t = time.perf_counter()
-        pool = [sealer.seal() for _ in range(int((args.seconds * args.rounds + args.warmup) * args.pool_rate))]
-        print(f"setup: {len(pool)} envelopes sealed in {time.perf_counter() - t:.1f} s (before the timed phase)")
-        feed = Feed(sealer, pool)
+        feed = Feed(Sealer(operators, tokens, server.port, args.seed), args.pool_rate)
         keys = [op.keys for op in operators]
 
         def next_status() -> tuple[bytes, Envelope | None]:
@@ -706,13 +727,22 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
                 server.port, args.concurrency, noop_seconds, lambda: (noop_request, None), check_noop, pid
             )
 
+        async def notification_phase(seconds: float) -> PhaseResult:
+            taken = feed.taken
+            result = await run_phase(server.port, args.concurrency, seconds, next_status, check, pid)
+            feed.observe(taken, result.elapsed)
+            return result
+
+        check = check_notification(keys)
+
         async def drive() -> tuple[PhaseResult, list[tuple[PhaseResult, PhaseResult]], float]:
-            check = check_notification(keys)
-            warm = await run_phase(server.port, args.concurrency, args.warmup, next_status, check, pid)
+            took = feed.refill(3 * args.warmup)  # the first phase shows the rate
+            warm = await notification_phase(args.warmup)
             rounds = []
             for _ in range(args.rounds):  # alternating, so that a machine slowing down meanwhile hits both
+                took += feed.refill(args.seconds)
                 before = writer_counters(server.port) if args.workers == 1 else None  # else: one worker's
-                notif = await run_phase(server.port, args.concurrency, args.seconds, next_status, check, pid)
+                notif = await notification_phase(args.seconds)
                 after = writer_counters(server.port) if before else None
                 if before and after:
                     notif.commits = (after[0] - before[0], after[1] - before[1])
@@ -724,6 +754,7 @@ def run(args: argparse.Namespace, noop_seconds: float, database_url: str | None)
                     finally:
                         stand_in.stop()
                 rounds.append((notif, noop))
+            print(f"load: {feed.sealed} envelopes sealed in {took:.1f} s, untimed, before each notification phase")
             return warm, rounds, peak_rss_mib(pid)
 
         try:
