@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -88,6 +89,17 @@ class Unknown(NamedTuple):
 class Die(NamedTuple):
     def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> None:
         os._exit(3)  # the writer process dies mid-batch, as on a crash
+
+
+class Slow(NamedTuple):
+    """Holds the writer process in a batch of its own for a while."""
+
+    sig: str
+    seconds: float
+
+    def __call__(self, uow: SqlUnitOfWork, ctx: WriteContext) -> tuple[str, int]:
+        time.sleep(self.seconds)
+        return Record(self.sig)(uow, ctx)
 
 
 class Odd(Exception):
@@ -355,3 +367,52 @@ def test_a_writer_process_that_dies_young_pauses_writes_instead_of_forking_for_e
     assert "retry later" in str(refused) and not spawned  # refused at once, no new child forked
     assert later[0] == "B" and writer.restarts == 1
     assert seen(uow_factory) == {"B"}
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("max_batch", "batches"), [(256, 2), (3, 3)])
+def test_the_writer_process_commits_what_arrived_during_a_commit_as_its_next_batch(
+    engine, uow_factory, max_batch, batches
+):
+    """Writes queued in separate turns of the event loop while the child is busy share its next COMMIT (at most
+    ``max_batch`` a batch): the child takes what has arrived, instead of waiting for the parent to send it."""
+    writer = process_writer(uow_factory, max_batch=max_batch)
+
+    async def scenario() -> list[Any]:
+        await writer.run(Record("WARM"))  # the child is up
+        first = asyncio.ensure_future(writer.run(Slow("SLOW", 0.5)))
+        later = []
+        for i in range(5):  # one frame each: every turn of the loop sends what it queued
+            await asyncio.sleep(0.02)
+            later.append(asyncio.ensure_future(writer.run(Record(f"R{i}"))))
+        return [await first, *[await f for f in later]]
+
+    results = started(writer, scenario)
+    assert sigs(results) == ["SLOW", "R0", "R1", "R2", "R3", "R4"]  # each caller gets its own answer
+    assert writer.items == 7 and writer.batches == 1 + batches  # WARM; SLOW alone; the five in one, or two of ≤ 3
+    assert seen(uow_factory) == {"WARM", "SLOW", "R0", "R1", "R2", "R3", "R4"}
+
+
+def test_the_writer_process_reads_frames_as_they_come():
+    """Frames split across reads, several in one read, and end-of-file (``_Frames``, the child's side)."""
+    from evinfra.ingest.writer_process import _HEADER, _Frames
+
+    def frame(payload: bytes) -> bytes:
+        return _HEADER.pack(len(payload)) + payload
+
+    parent, child = socket.socketpair()
+    try:
+        frames = _Frames(child)
+        assert frames.read(block=False) == []  # nothing yet, and no waiting for it
+        whole = frame(b"first")
+        parent.sendall(whole[:3])
+        assert frames.read(block=False) == []  # half a header
+        threading.Timer(0.1, parent.sendall, [whole[3:] + frame(b"second") + frame(b"th")[:5]]).start()
+        assert frames.read(block=True) == [b"first", b"second"]  # waits for one, takes what else is whole
+        parent.sendall(frame(b"th")[5:] + frame(b""))
+        assert frames.read(block=True) == [b"th", b""]
+        parent.close()
+        assert frames.read(block=True) == []  # end-of-file
+    finally:
+        parent.close()
+        child.close()

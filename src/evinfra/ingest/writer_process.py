@@ -7,13 +7,16 @@ answering HTTP and decrypting envelopes while the child runs the previous batch'
 (SQLite takes one writer at a time anyway; on PostgreSQL the child waits out the round trips without
 holding the worker's GIL).
 
-The parent (an event loop in a server worker) queues commands (``ingest/commands.py``), sends whatever is
-waiting as one pickled batch over a socket pair, and resolves the callers when the child answers, which it
-does only after the batch's COMMIT. Up to ``depth`` batches are in flight; what arrives meanwhile forms the
-next batch, which is the group commit. In the child a batch runs exactly as in the other writers (sorted by
-lock order, SAVEPOINT retry for failing items, see ``writer.py``).
+The parent (an event loop in a server worker) queues commands (``ingest/commands.py``) and, at the end of
+each turn of the event loop, sends what that turn queued as one pickled frame over a socket pair. The child
+forms the batches: after each COMMIT it takes everything that has arrived meanwhile (up to ``max_batch``) as
+the next transaction, and answers a batch only after its COMMIT; the parent settles the callers in the order
+it sent them. So the group commit is as large as the load makes it, and the child never waits for the parent
+to read an answer before it has its next batch (the parent's event loop reads answers only between bursts
+of requests). In the child a batch runs exactly as in the other writers (sorted by lock order, SAVEPOINT retry
+for failing items, see ``writer.py``).
 
-If the child dies, the batches in flight fail with :class:`WriterStopped` (Ret -1 "系统繁忙, retry"; it may or
+If the child dies, the writes in flight fail with :class:`WriterStopped` (Ret -1 "系统繁忙, retry"; it may or
 may not have committed, exactly like an answer lost on the network, and a re-sent envelope is then
 refused as a replay or applied once) and the next write starts a new child. If the parent dies, the
 child reads end-of-file, finishes its batch and exits.
@@ -49,25 +52,19 @@ Entry = tuple[Any, "Order | None", "asyncio.Future[Any]"]  # (command, lock orde
 
 
 class ProcessWriter:
-    """The parent's side: same interface as the in-process writers (``start``, ``stop``, ``run``).
+    """The parent's side: same interface as the in-process writers (``start``, ``stop``, ``run``)."""
 
-    ``depth`` batches may be in flight: while the child commits one, the next already waits in its
-    socket, so the child never idles between batches and the event loop hands answers back in smaller,
-    steadier bursts."""
-
-    def __init__(
-        self, database_url: str, *, max_batch: int = 256, depth: int = 2, respawn_pause_s: float = 1.0
-    ) -> None:
+    def __init__(self, database_url: str, *, max_batch: int = 256, respawn_pause_s: float = 1.0) -> None:
         self._url = database_url
         self._max_batch = max_batch
-        self._depth = depth
         # A child lost younger than this is failing at birth (a broken install, say): writes are refused for
         # this long instead of forking a new child for every batch.
         self._respawn_pause_s = respawn_pause_s
         self._born = 0.0
         self._paused_until = 0.0
-        self._pending: list[Entry] = []
-        self._inflight: deque[list[Entry]] = deque()
+        self._pending: list[Entry] = []  # queued in this turn of the event loop, not yet sent
+        self._flush_due = False
+        self._inflight: deque[Entry] = deque()  # sent, in the order the child answers them
         self._receiver: asyncio.Task[None] | None = None
         self._child: Any = None  # multiprocessing Process
         self._sock: socket.socket | None = None
@@ -92,6 +89,7 @@ class ProcessWriter:
         """Stop taking writes; the child finishes the batch it holds, sees end-of-file and exits."""
         self._running = False
         self._close_child(timeout)
+        self._flush_due = False  # a flush still scheduled finds nothing; one on a closed loop never runs
         pending, self._pending = self._pending, []
         _fail(pending, WriterStopped("写入进程已停止 / the writer process stopped"))
 
@@ -105,9 +103,10 @@ class ProcessWriter:
         waiter: asyncio.Future[T] = loop.create_future()
         self._pending.append((work, order, waiter))
         if self._receiver is None:
-            self._receiver = loop.create_task(self._receive())
-        elif self._streams is not None:
-            self._pump()
+            self._receiver = loop.create_task(self._receive())  # it sends what is pending once connected
+        elif self._streams is not None and not self._flush_due:
+            self._flush_due = True
+            loop.call_soon(self._flush)  # after the callbacks of this turn: one frame for all they queue
         return await waiter
 
     # --- parent internals ---------------------------------------------------------------------------
@@ -140,16 +139,17 @@ class ProcessWriter:
                 child.kill()
                 child.join()
 
-    def _pump(self) -> None:
-        """Send what is waiting, as one batch per free slot."""
-        assert self._streams is not None
-        while self._pending and len(self._inflight) < self._depth:
-            batch = [entry for entry in self._pending[: self._max_batch] if not entry[2].cancelled()]
-            del self._pending[: self._max_batch]
-            batch, payload = _encode(batch)
-            if batch:
-                self._streams[1].write(_HEADER.pack(len(payload)) + payload)
-                self._inflight.append(batch)
+    def _flush(self) -> None:
+        """Send what is waiting as one frame; the child makes batches of what it finds on its side."""
+        self._flush_due = False
+        if self._streams is None or not self._pending:
+            return
+        entries = [entry for entry in self._pending if not entry[2].cancelled()]
+        self._pending = []
+        entries, payload = _encode(entries)
+        if entries:
+            self._streams[1].write(_HEADER.pack(len(payload)) + payload)
+            self._inflight.extend(entries)
 
     async def _receive(self) -> None:
         """While writes are in flight: read the child's answers (in the order sent) and settle them."""
@@ -162,13 +162,12 @@ class ProcessWriter:
                 assert self._sock is not None
                 self._streams = await asyncio.open_connection(sock=self._sock, limit=2**20)
             reader = self._streams[0]
-            self._pump()
-            while self._inflight:
+            self._flush()
+            while self._inflight or self._flush_due:
                 (size,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
                 reply = await reader.readexactly(size)
                 outcomes, self.batches, self.items, self.retries = pickle.loads(reply)
-                _settle(self._inflight.popleft(), outcomes)
-                self._pump()
+                _settle(self._inflight, outcomes)
         except (OSError, EOFError, asyncio.IncompleteReadError, WriterStopped) as exc:
             self._lost(exc)
         except Exception as exc:  # e.g. an answer that does not unpickle: nobody may be left waiting
@@ -185,7 +184,7 @@ class ProcessWriter:
 
     def _lost(self, exc: BaseException) -> None:
         """The child is gone (or stopping): fail what it held; the next batch starts a new child."""
-        lost = [entry for batch in self._inflight for entry in batch]
+        lost = list(self._inflight)
         self._inflight.clear()
         if self._running:
             log.error("writer process lost (%r); %d writes failed, starting a new one", exc, len(lost))
@@ -200,8 +199,12 @@ class ProcessWriter:
         _fail(lost, WriterStopped("写入进程中断，请重试 / the writer process stopped, retry"))
 
 
-def _settle(batch: list[Entry], outcomes: list[tuple[bool, Any]]) -> None:
-    for (ok, value), (_, _, waiter) in zip(outcomes, batch, strict=True):
+def _settle(inflight: deque[Entry], outcomes: list[tuple[bool, Any]]) -> None:
+    """The child answers the oldest ``len(outcomes)`` writes it was sent, in that order."""
+    if len(outcomes) > len(inflight):
+        raise RuntimeError(f"the writer process answered {len(outcomes)} writes, {len(inflight)} were sent")
+    for ok, value in outcomes:
+        waiter = inflight.popleft()[2]
         if waiter.done():  # cancelled while the batch ran
             continue
         if ok:
@@ -259,20 +262,61 @@ def _child_main(sock: socket.socket, database_url: str, max_batch: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     engine = make_engine(database_url)
     writer = _ChildCommit(UnitOfWorkFactory(engine), max_batch=max_batch)
-    stream = sock.makefile("rb")
+    frames = _Frames(sock)
+    waiting: deque[tuple[Any, Order | None]] = deque()
     try:
         while True:
-            header = stream.read(_HEADER.size)
-            if len(header) < _HEADER.size:
-                return  # the parent is gone or stopping
-            (size,) = _HEADER.unpack(header)
-            batch = pickle.loads(stream.read(size))
+            # Wait for work only when there is none; otherwise take what has arrived during the last COMMIT.
+            for frame in frames.read(block=not waiting):
+                waiting.extend(pickle.loads(frame))
+            if not waiting:
+                return  # end-of-file: the parent is gone or stopping
+            batch = [waiting.popleft() for _ in range(min(len(waiting), max_batch))]
             reply = _encode_reply(writer.commit(batch), writer)
             sock.sendall(_HEADER.pack(len(reply)) + reply)
     except (BrokenPipeError, ConnectionResetError):
         return  # the parent died while the batch committed; nobody was told it succeeded
     finally:
         engine.dispose()
+
+
+class _Frames:
+    """Length-prefixed frames from the parent, read as they come."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+        self._eof = False
+
+    def read(self, *, block: bool) -> list[bytes]:
+        """The complete frames received so far; with ``block``, wait for at least one (none: end-of-file)."""
+        while not self._eof:
+            try:
+                chunk = self._sock.recv(_READ_SIZE, 0 if block else socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                break
+            if not chunk:
+                self._eof = True
+                break
+            self._buffer += chunk
+            if block and self._complete():
+                block = False  # one frame is here: take the rest of what has arrived, without waiting
+        return self._take()
+
+    def _complete(self) -> bool:
+        buffer = self._buffer
+        return len(buffer) >= _HEADER.size and len(buffer) >= _HEADER.size + _HEADER.unpack_from(buffer)[0]
+
+    def _take(self) -> list[bytes]:
+        frames = []
+        while self._complete():
+            size = _HEADER.size + _HEADER.unpack_from(self._buffer)[0]
+            frames.append(bytes(self._buffer[_HEADER.size : size]))
+            del self._buffer[:size]
+        return frames
+
+
+_READ_SIZE = 1 << 20
 
 
 def _encode_reply(outcomes: list[tuple[bool, Any]], writer: _ChildCommit) -> bytes:
