@@ -1,3 +1,5 @@
+import pickle
+
 import pytest
 
 from evinfra.domain.errors import DomainValidationError
@@ -56,3 +58,12 @@ def test_ocpi_and_ocpp_map_onto_the_same_pair():
     assert from_ocpi("BLOCKED").occupancy is Occupancy.OCCUPIED  # 油车占位: online but not usable
     with pytest.raises(DomainValidationError):
         from_ocpi("SLEEPING")
+
+
+def test_a_connector_state_survives_pickling_for_every_pair():
+    """Status writes cross into the writer process pickled; a state comes back equal, and as cheap to send."""
+    for operational in OperationalState:
+        for occupancy in Occupancy:
+            state = ConnectorState(operational, occupancy)
+            back = pickle.loads(pickle.dumps(state, pickle.HIGHEST_PROTOCOL))
+            assert back == state and back.operational is operational and back.occupancy is occupancy

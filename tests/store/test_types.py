@@ -1,5 +1,6 @@
 """UTCDateTime: aware UTC in and out, and on SQLite the same text SQLAlchemy's DATETIME would write."""
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -46,12 +47,37 @@ def test_times_round_trip_aware_in_utc(engine):
             assert back == value and back.tzinfo is UTC
 
 
-def test_the_fused_sqlite_binder_remembers_only_the_object_it_saw_last():
+def test_the_fused_sqlite_binders_remember_the_last_two_objects_whichever_statement_binds_them():
     dialect = sqlite.dialect()
-    fused = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    first, second = (UTCDateTime().dialect_impl(dialect).bind_processor(dialect) for _ in range(2))
     plain = DateTime().dialect_impl(dialect).bind_processor(dialect)
-    assert fused is not None and plain is not None
-    for value in [VALUES[0], VALUES[0], VALUES[1], VALUES[0], VALUES[1], VALUES[1], VALUES[2]]:
-        assert fused(value) == plain(value.astimezone(UTC).replace(tzinfo=None))
+    assert first is not None and second is not None and plain is not None
+    sequence = [VALUES[0], VALUES[0], VALUES[1], VALUES[0], VALUES[1], VALUES[1], VALUES[2], VALUES[0], VALUES[3]]
+    for i, value in enumerate(sequence):
+        bind = first if i % 2 else second
+        assert bind(value) == plain(value.astimezone(UTC).replace(tzinfo=None))
     with pytest.raises(ValueError, match="naive datetime"):
-        fused(VALUES[2].replace(tzinfo=None))  # equal in its fields to the one just seen, but naive
+        first(VALUES[3].replace(tzinfo=None))  # equal in its fields to the one just seen, but naive
+
+
+def test_the_fused_sqlite_binder_gives_every_thread_its_own_values():
+    dialect = sqlite.dialect()
+    bind = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert bind is not None
+    start = datetime(2026, 11, 29, tzinfo=UTC)
+    wrong: list[tuple[datetime, str]] = []
+
+    def run(offset: int) -> None:
+        mine = [start + timedelta(seconds=offset, microseconds=k) for k in range(3)]  # bound over and over
+        for i in range(20_000):
+            value = mine[i % 3 and 1 + i % 2]
+            text = bind(value)
+            if text != value.replace(tzinfo=None).isoformat(" ", "microseconds"):
+                wrong.append((value, text))
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []

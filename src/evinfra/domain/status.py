@@ -7,9 +7,11 @@ and utilisation about occupancy, so the platform stores the pair and maps each p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
+from functools import cache
 
 from evinfra.domain.errors import DomainValidationError
 from evinfra.domain.validation import enum_value
@@ -55,6 +57,16 @@ class ConnectorState:
     def in_service(self) -> bool:
         """Counts as up for uptime: online, whatever the occupancy."""
         return self.operational is OperationalState.ONLINE
+
+    def __reduce__(self) -> tuple[Callable[[str, str], ConnectorState], tuple[str, str]]:
+        """Pickled as its two values: every status write crosses into the writer process, and a dataclass's
+        own pickling (Python-level state functions, then each enum's lookup) cost twice as much."""
+        return _state_of, (self.operational.value, self.occupancy.value)
+
+
+@cache
+def _state_of(operational: str, occupancy: str) -> ConnectorState:
+    return ConnectorState(OperationalState(operational), Occupancy(occupancy))
 
 
 _FROM_TCEC: dict[TcecConnectorStatus, ConnectorState] = {

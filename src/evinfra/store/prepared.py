@@ -25,20 +25,18 @@ Processor = Callable[[Any], Any]
 class Prepared:
     """One statement for one dialect: ``run`` binds, executes and converts result rows."""
 
-    __slots__ = ("_binders", "_fixed", "_names", "_positional", "_results", "sql")
+    __slots__ = ("_fixed", "_plan", "_positional", "_results", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
         self.sql = compiled.string
         self._positional = bool(compiled.positional)
-        self._names: Sequence[str] = list(compiled.positiontup or ()) if self._positional else list(compiled.binds)
-        binders: dict[str, Processor] = {}
-        for name, bind in compiled.binds.items():
-            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None:
-                binders[name] = process
-        self._binders = binders
+        names: Sequence[str] = list(compiled.positiontup or ()) if self._positional else list(compiled.binds)
+        binders: dict[str, Processor | None] = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()
+        }
+        self._plan = [(name, binders[name]) for name in names]  # each parameter in order, with its conversion
         # Values fixed in the statement itself (``.limit(1)`` becomes a bound parameter)
         self._fixed = {n: b.value for n, b in compiled.binds.items() if b.value is not None and b.callable is None}
         columns = getattr(statement, "selected_columns", None) or getattr(statement, "_returning", None) or ()
@@ -47,12 +45,11 @@ class Prepared:
         ]
 
     def _args(self, params: Mapping[str, Any]) -> Any:
-        binders = self._binders
         if self._fixed:
             params = {**self._fixed, **params}
         if self._positional:
-            return tuple(binders[n](params[n]) if n in binders else params[n] for n in self._names)
-        return {n: (binders[n](params[n]) if n in binders else params[n]) for n in self._names}
+            return [params[n] if bind is None else bind(params[n]) for n, bind in self._plan]
+        return {n: params[n] if bind is None else bind(params[n]) for n, bind in self._plan}
 
     def run(self, dbapi: Any, params: Mapping[str, Any]) -> Any:
         """Execute on a DBAPI connection; returns the DBAPI cursor (rowcount, raw rows)."""
