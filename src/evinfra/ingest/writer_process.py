@@ -148,8 +148,11 @@ class ProcessWriter:
         self._pending = []
         entries, payload = _encode(entries)
         if entries:
-            self._streams[1].write(_HEADER.pack(len(payload)) + payload)
-            self._inflight.extend(entries)
+            self._inflight.extend(entries)  # first: if the child is gone, the receiver fails them with the rest
+            try:
+                self._streams[1].write(_HEADER.pack(len(payload)) + payload)
+            except Exception:  # a transport closing under a dead child; its end-of-file is on the way
+                log.warning("could not send %d writes to the writer process", len(entries), exc_info=True)
 
     async def _receive(self) -> None:
         """While writes are in flight: read the child's answers (in the order sent) and settle them."""
