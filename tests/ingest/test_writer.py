@@ -416,3 +416,26 @@ def test_the_writer_process_reads_frames_as_they_come():
     finally:
         parent.close()
         child.close()
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_writes_the_writer_process_could_not_be_sent_fail_and_the_next_write_starts_a_new_one(
+    engine, uow_factory, monkeypatch
+):
+    writer = process_writer(uow_factory, respawn_pause_s=0)
+
+    async def scenario() -> list[Any]:
+        first = await writer.run(Record("A"))
+        assert writer._streams is not None
+        stream = writer._streams[1]
+
+        def refuse(data: bytes) -> None:
+            raise RuntimeError("transport closed")
+
+        monkeypatch.setattr(stream, "write", refuse)
+        lost = await asyncio.wait_for(asyncio.gather(writer.run(Record("B")), return_exceptions=True), 10)
+        return [first, lost[0], await asyncio.wait_for(writer.run(Record("C")), 10)]
+
+    first, lost, last = started(writer, scenario)
+    assert first[0] == "A" and isinstance(lost, WriterStopped) and last[0] == "C"
+    assert writer.restarts == 1 and seen(uow_factory) == {"A", "C"}

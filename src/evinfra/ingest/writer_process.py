@@ -148,11 +148,12 @@ class ProcessWriter:
         self._pending = []
         entries, payload = _encode(entries)
         if entries:
-            self._inflight.extend(entries)  # first: if the child is gone, the receiver fails them with the rest
+            self._inflight.extend(entries)
             try:
                 self._streams[1].write(_HEADER.pack(len(payload)) + payload)
-            except Exception:  # a transport closing under a dead child; its end-of-file is on the way
+            except Exception:  # e.g. a transport closing under a dead child
                 log.warning("could not send %d writes to the writer process", len(entries), exc_info=True)
+                self._streams[1].close()  # the receiver then fails what is in flight, as for a lost child
 
     async def _receive(self) -> None:
         """While writes are in flight: read the child's answers (in the order sent) and settle them."""
