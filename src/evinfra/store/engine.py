@@ -20,8 +20,8 @@ SQLITE_CACHE_KIB = 64 * 1024
 # about 4 MiB). The hub's writer rewrites the same hot pages (connectors, index leaves, the tails of the
 # history and replay-guard trees) in commit after commit; a checkpoint writes each page once however often
 # the WAL holds it, so a longer WAL writes fewer pages per notification, and the writer stalls for a
-# checkpoint a quarter as often (bench/README.md: about 5 % less writer CPU, +4 % notifications/s). Costs up
-# to 16 MiB of WAL on disk; a committed write is as durable either way.
+# checkpoint under a third as often (bench/README.md: 4-8 % less writer CPU). Costs up to 16 MiB of WAL on
+# disk; a committed write is as durable either way.
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 4000
 # Execution option marking a read-only transaction: on SQLite it begins DEFERRED, so it reads the last
 # committed snapshot without waiting for (or blocking) the writer.
