@@ -32,7 +32,7 @@ from evinfra.ingest.writer import (
     writer_for,
     writer_for_workers,
 )
-from evinfra.ingest.writer_process import ProcessWriter
+from evinfra.ingest.writer_process import SEND_AT, ProcessWriter
 from evinfra.store.engine import make_engine
 from evinfra.store.rows import SeenEnvelopeRow
 from evinfra.store.uow import SqlUnitOfWork, UnitOfWorkFactory
@@ -439,3 +439,21 @@ def test_writes_the_writer_process_could_not_be_sent_fail_and_the_next_write_sta
     first, lost, last = started(writer, scenario)
     assert first[0] == "A" and isinstance(lost, WriterStopped) and last[0] == "C"
     assert writer.restarts == 1 and seen(uow_factory) == {"A", "C"}
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_long_turn_of_the_event_loop_sends_its_writes_every_send_at_not_only_at_its_end(engine, uow_factory):
+    """The child can start on the first writes of a burst while the worker's loop is still taking in the rest."""
+    writer = process_writer(uow_factory)
+    burst = SEND_AT + 4
+
+    async def scenario() -> tuple[int, int, list[Any]]:
+        await writer.run(Record("WARM"))  # connected: later writes are sent by the loop, not at connection
+        tasks = [asyncio.ensure_future(writer.run(Record(f"B{i}"))) for i in range(burst)]
+        await asyncio.sleep(0)  # one turn: every task queues its write; the rest go at the turn's end
+        sent, waiting = len(writer._inflight), len(writer._pending)
+        return sent, waiting, list(await asyncio.gather(*tasks))
+
+    sent, waiting, results = started(writer, scenario)
+    assert (sent, waiting) == (SEND_AT, burst - SEND_AT)
+    assert sigs(results) == [f"B{i}" for i in range(burst)]

@@ -8,13 +8,13 @@ answering HTTP and decrypting envelopes while the child runs the previous batch'
 holding the worker's GIL).
 
 The parent (an event loop in a server worker) queues commands (``ingest/commands.py``) and, at the end of
-each turn of the event loop, sends what that turn queued as one pickled frame over a socket pair. The child
-forms the batches: after each COMMIT it takes everything that has arrived meanwhile (up to ``max_batch``) as
-the next transaction, and answers a batch only after its COMMIT; the parent settles the callers in the order
-it sent them. So the group commit is as large as the load makes it, and the child never waits for the parent
-to read an answer before it has its next batch (the parent's event loop reads answers only between bursts
-of requests). In the child a batch runs exactly as in the other writers (sorted by lock order, SAVEPOINT retry
-for failing items, see ``writer.py``).
+each turn of the event loop (or every ``SEND_AT`` writes), sends what that turn queued as one pickled frame
+over a socket pair. The child forms the batches: after each COMMIT it takes everything that has arrived
+meanwhile (up to ``max_batch``) as the next transaction, and answers a batch only after its COMMIT; the
+parent settles the callers in the order it sent them. So the group commit is as large as the load makes it,
+and the child never waits for the parent to read an answer before it has its next batch (the parent's event
+loop reads answers only between bursts of requests). In the child a batch runs exactly as in the other
+writers (sorted by lock order, SAVEPOINT retry for failing items, see ``writer.py``).
 
 If the child dies, the writes in flight fail with :class:`WriterStopped` (Ret -1 "系统繁忙, retry"; it may or
 may not have committed, exactly like an answer lost on the network, and a re-sent envelope is then
@@ -49,6 +49,11 @@ _CONTEXT.set_forkserver_preload([__name__])  # each child forks from a process t
 
 
 Entry = tuple[Any, "Order | None", "asyncio.Future[Any]"]  # (command, lock order, caller's future)
+# Writes a turn of the event loop sends at once, without waiting for the turn's end. Under load one turn
+# answers a batch and takes in the next tens of requests (a few milliseconds); meanwhile the child would
+# wait with nothing to do. Sending every 16 keeps it busy at the price of smaller commits (bench/README.md:
+# "The pipeline"; every 4 or 8: smaller commits still, and no faster).
+SEND_AT = 16
 
 
 class ProcessWriter:
@@ -104,9 +109,12 @@ class ProcessWriter:
         self._pending.append((work, order, waiter))
         if self._receiver is None:
             self._receiver = loop.create_task(self._receive())  # it sends what is pending once connected
-        elif self._streams is not None and not self._flush_due:
-            self._flush_due = True
-            loop.call_soon(self._flush)  # after the callbacks of this turn: one frame for all they queue
+        elif self._streams is not None:
+            if len(self._pending) >= SEND_AT:
+                self._flush()  # a long turn: the child can start on these while the turn goes on
+            elif not self._flush_due:
+                self._flush_due = True
+                loop.call_soon(self._flush)  # after the callbacks of this turn: one frame for all they queue
         return await waiter
 
     # --- parent internals ---------------------------------------------------------------------------
