@@ -44,6 +44,7 @@ from evinfra.store.uow import UnitOfWorkFactory
 log = logging.getLogger("evinfra.ingest.writer")
 T = TypeVar("T")
 _HEADER = struct.Struct("!I")
+_READ_SIZE = 1 << 20  # the child's socket reads: a frame of a few hundred writes in one or two
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload([__name__])  # each child forks from a process that has imported the writer
 
@@ -326,9 +327,6 @@ class _Frames:
             frames.append(bytes(self._buffer[_HEADER.size : size]))
             del self._buffer[:size]
         return frames
-
-
-_READ_SIZE = 1 << 20
 
 
 def _encode_reply(outcomes: list[tuple[bool, Any]], writer: _ChildCommit) -> bytes:
